@@ -1,0 +1,66 @@
+"""Application factory. AppBuilder is created per app (a module-level one serves only the
+first Flask app in a process)."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from sqlalchemy.orm import Session
+
+from app.extensions import csrf, db, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object("config")
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    from app import audit, models  # noqa: F401  (tables on the metadata)
+    from app.security.manager import EksSecurityManager
+    from app.views import register
+    from app.views.home import HomeView
+
+    with app.app_context():
+        db.init_app(app)
+        csrf.init_app(app)  # before APIs are added, so that FAB exempts their blueprints
+        migrate.init_app(app, db, directory=str(_migrations_dir()))
+        appbuilder = AppBuilder(
+            security_manager_class=EksSecurityManager,
+            indexview=HomeView,
+            base_template="eks_base.html",
+        )
+        appbuilder.init_app(app, db.session)
+        register(appbuilder)
+        _limit_api_login(app, appbuilder)
+    audit.install(Session)
+    from app.cli import cli
+
+    app.cli.add_command(cli)
+    _register_template_helpers(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _limit_api_login(app: Flask, appbuilder: AppBuilder) -> None:
+    """FAB rate-limits only the HTML login; give the JWT login the same limit."""
+    limiter = appbuilder.sm.limiter
+    endpoint = "SecurityApi.login"
+    if endpoint in app.view_functions:
+        app.view_functions[endpoint] = limiter.limit(
+            lambda: app.config["AUTH_RATE_LIMIT"], methods=["POST"]
+        )(app.view_functions[endpoint])
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.formatting import format_value
+
+    app.jinja_env.filters["eks_format"] = format_value

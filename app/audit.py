@@ -1,0 +1,172 @@
+"""The one place that writes the audit trail and the data-access log, and guards flushes.
+
+Session events on the FAB session: before a flush, owner columns are derived from parents and
+every new or changed domain record is validated (so jobs and imports cannot store what a form
+would refuse); after a flush, one AuditEvent row per inserted, updated or deleted record is
+written with the actor and the changed fields (old -> new).
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+from contextlib import contextmanager
+from typing import Any
+
+from flask import g, has_app_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from app.models.base import DomainModel, utcnow
+from app.models.operations import AuditEvent, DataAccess
+from app.validation import DomainValidationError
+
+# Set by jobs and CLI commands: who acts when there is no logged-in user.
+_system_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: str):
+    token = _system_actor.set(actor)
+    try:
+        yield
+    finally:
+        _system_actor.reset(token)
+
+
+def current_actor() -> tuple[str, int | None]:
+    user = getattr(g, "user", None) if has_app_context() else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.username, user.id
+    return _system_actor.get() or "system", None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _changes(obj: DomainModel, action: str) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if action == "insert":
+            value = getattr(obj, attr.key)
+            if value is not None:
+                changes[attr.key] = [None, _plain(value)]
+        elif action == "delete":
+            value = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            if value is not None:
+                changes[attr.key] = [_plain(value), None]
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old != new:
+                changes[attr.key] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _audited(obj: Any) -> bool:
+    return isinstance(obj, DomainModel) and obj.__audited__
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    pending = [o for o in list(session.new) + list(session.dirty) if isinstance(o, DomainModel)]
+    # Chains are at most three deep (competence result -> result -> registration -> session).
+    for _ in range(3):
+        for obj in pending:
+            obj.derive_owner()
+    for obj in pending:
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        errors = obj.validation_errors(obj.values())
+        if errors:
+            raise DomainValidationError(errors, entity=type(obj).__name__)
+    # Remember what the after-flush hook must record; ids of new rows come after the flush.
+    rows = session.info.setdefault("audit_pending", [])
+    for obj in session.new:
+        if _audited(obj):
+            rows.append((obj, "insert", None))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            rows.append((obj, "update", _changes(obj, "update")))
+    for obj in session.deleted:
+        if _audited(obj):
+            rows.append((obj, "delete", _changes(obj, "delete")))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    pending = session.info.pop("audit_pending", [])
+    if not pending:
+        return
+    actor, user_id = current_actor()
+    now = utcnow()
+    rows = []
+    for obj, action, changes in pending:
+        if action == "insert":
+            changes = _changes(obj, "insert")
+        if action == "update" and not changes:
+            continue
+        rows.append(
+            {
+                "at": now,
+                "actor": actor,
+                "user_id": user_id,
+                "entity": type(obj).__name__,
+                "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                "action": action,
+                "subject_isikukood": _subject(obj),
+                "changes": changes,
+            }
+        )
+    if rows:
+        session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+def _subject(obj: DomainModel) -> str | None:
+    try:
+        return obj.personal_code()
+    except Exception:  # a detached parent must never break a write
+        return None
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_pending", None)
+
+
+def install(session_factory) -> None:
+    """Attach the hooks to a session (or sessionmaker / scoped_session class)."""
+    target = session_factory
+    for name, fn in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("after_soft_rollback", lambda s, t: _after_rollback(s)),
+    ):
+        if not event.contains(target, name, fn):
+            event.listen(target, name, fn)
+
+
+def record_access(session: Session, obj: DomainModel, channel: str) -> None:
+    """Log that the current user saw the personal data shown by ``obj``."""
+    code = obj.personal_code()
+    if not code:
+        return
+    actor, user_id = current_actor()
+    session.execute(
+        DataAccess.__table__.insert(),
+        {
+            "at": utcnow(),
+            "actor": actor,
+            "user_id": user_id,
+            "isikukood": code,
+            "channel": channel,
+            "endpoint": request.path if request else "",
+            "entity": type(obj).__name__,
+            "entity_id": obj.id,
+        },
+    )
+    session.commit()

@@ -1,0 +1,22 @@
+"""All models, imported so that their tables are on ``flask_appbuilder.Model.metadata``."""
+from app.models.curricula import Curriculum, CurriculumStandardLink
+from app.models.decisions import Appeal, Certificate, Decision
+from app.models.exams import AssessorAssignment, CompetenceResult, ExamSession, Registration, Result
+from app.models.operations import AccountRequest, AuditEvent, DataAccess, JobRun
+from app.models.organisations import (
+    AwardingBody,
+    AwardingRight,
+    CommitteeMember,
+    QualificationCommittee,
+    School,
+)
+from app.models.persons import Enrolment, Person
+from app.models.standards import Competence, OccupationalStandard, PartialQualification, Specialisation
+
+__all__ = [
+    "AccountRequest", "Appeal", "AssessorAssignment", "AuditEvent", "AwardingBody",
+    "AwardingRight", "Certificate", "CommitteeMember", "Competence", "CompetenceResult",
+    "Curriculum", "CurriculumStandardLink", "DataAccess", "Decision", "Enrolment",
+    "ExamSession", "JobRun", "OccupationalStandard", "PartialQualification", "Person",
+    "QualificationCommittee", "Registration", "Result", "School", "Specialisation",
+]

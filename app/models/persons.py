@@ -1,0 +1,86 @@
+"""Persons (one row per human) and their enrolments at schools (graduates)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import validation as v
+from app.models import choices as c
+from app.models.base import DomainModel, fk
+from app.models.curricula import Curriculum
+from app.models.organisations import AwardingBody, School
+from app.models.standards import OccupationalStandard
+from flask_babel import lazy_gettext as _l
+
+
+class Person(DomainModel):
+    __tablename__ = "person"
+    __field_rules__ = {"isikukood": v.isikukood}
+    __personal_code__ = "isikukood"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Foreign students may have no isikukood; they then carry a birth date.
+    isikukood: Mapped[str | None] = mapped_column(String(11), unique=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    first_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(255), nullable=False)
+
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="person")
+
+    @classmethod
+    def cross_field_errors(cls, values):
+        if not values.get("isikukood") and not values.get("birth_date"):
+            return [("birth_date", str(_l("a person without a personal code needs a birth date")))]
+        return []
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def __repr__(self) -> str:
+        return self.full_name
+
+
+class Enrolment(DomainModel):
+    """A person studying a curriculum at a school; routed to an awarding body as a candidate."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("person_id", "curriculum_id"),)
+    __choices__ = {
+        "study_language": c.STUDY_LANGUAGE,
+        "study_form": c.STUDY_FORM,
+        "status": c.ENROLMENT_STATUS,
+    }
+    __personal_code__ = "person.isikukood"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = fk("person.id", nullable=False)
+    curriculum_id: Mapped[int] = fk("curriculum.id", nullable=False)
+    school_id: Mapped[int] = fk("school.id", nullable=False)
+    study_language: Mapped[str | None] = mapped_column(String(2))
+    study_form: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), default="oppimas", nullable=False)
+    expected_graduation: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    graduation_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Routing: the standard version and the awarding body this graduate is a candidate for.
+    standard_id: Mapped[int | None] = fk("occupational_standard.id")
+    awarding_body_id: Mapped[int | None] = fk("awarding_body.id")
+    routing_problem: Mapped[str | None] = mapped_column(Text)
+    # Joint application (ühistaotlus) confirmed by the school.
+    candidate_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    person: Mapped[Person] = relationship(back_populates="enrolments")
+    curriculum: Mapped[Curriculum] = relationship()
+    school: Mapped[School] = relationship()
+    standard: Mapped[OccupationalStandard | None] = relationship()
+    awarding_body: Mapped[AwardingBody | None] = relationship()
+
+    def derive_owner(self) -> None:
+        if self.curriculum is not None:
+            self.school_id = self.curriculum.school_id
+
+    def __repr__(self) -> str:
+        return f"{self.person} – {self.curriculum}"

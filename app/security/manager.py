@@ -1,0 +1,61 @@
+"""The security manager: our user model and user screens with isikukood and organisation."""
+from __future__ import annotations
+
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from app import validation as v
+from app.security import roles as r
+from app.security.models import EksUser
+from app.views.labels import LABELS
+
+
+def _isikukood_field(form, field):
+    message = v.isikukood(field.data)
+    if message:
+        raise ValidationError(message)
+
+
+def _organisation_for_role(form, field):
+    roles = {role.name for role in (form.roles.data or [])}
+    if r.AWARDING_BODY in roles and not form.awarding_body.data:
+        raise ValidationError(_l("an awarding body user must have an awarding body"))
+    if r.SCHOOL in roles and not form.school.data:
+        raise ValidationError(_l("a school user must have a school"))
+    if r.ASSESSOR in roles and not form.isikukood.data:
+        raise ValidationError(_l("an assessor must have a personal code"))
+
+
+class EksUserView(UserDBModelView):
+    label_columns = {**UserDBModelView.label_columns, **{k: LABELS[k] for k in ("isikukood", "awarding_body", "school")}}
+    list_columns = ["first_name", "last_name", "username", "isikukood", "email", "active", "roles",
+                    "awarding_body", "school"]
+    search_columns = ["first_name", "last_name", "username", "isikukood", "email", "active", "roles",
+                      "awarding_body", "school", "last_login"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "isikukood", "active", "roles", "awarding_body",
+                                       "school", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"],
+                            "expanded": False}),
+    ]
+    user_show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "isikukood", "roles", "awarding_body", "school"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+    ]
+    add_columns = ["first_name", "last_name", "username", "isikukood", "active", "email", "roles",
+                   "awarding_body", "school", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "isikukood", "active", "email", "roles",
+                    "awarding_body", "school"]
+    validators_columns = {
+        **UserDBModelView.validators_columns,
+        "isikukood": [_isikukood_field],
+        "awarding_body": [_organisation_for_role],
+    }
+
+
+class EksSecurityManager(SecurityManager):
+    user_model = EksUser
+    userdbmodelview = EksUserView

@@ -1,0 +1,109 @@
+"""Roles declared as data; `flask eksamihaldus sync-roles` makes the database match.
+
+Every entity is one permission resource with two permissions, ``can_read`` and ``can_write``
+(as in Superset): list/show/get/info/export read, add/edit/delete/post/put/actions write.
+Menus are granted by their English names. Admin gets everything from FAB itself.
+"""
+from __future__ import annotations
+
+ADMIN = "Admin"
+REGISTRY = "Registry staff"
+AWARDING_BODY = "Awarding body user"
+SCHOOL = "School user"
+ASSESSOR = "Assessor"
+
+# Roles that may see every organisation's data.
+UNSCOPED_ROLES = {ADMIN, REGISTRY}
+# Roles that need an organisation (or, for assessors, an isikukood matched to committees).
+SCOPED_ROLES = {AWARDING_BODY, SCHOOL, ASSESSOR}
+REQUESTABLE_ROLES = [AWARDING_BODY, SCHOOL, ASSESSOR, REGISTRY]
+
+READ = {"can_read"}
+RW = {"can_read", "can_write"}
+
+MASTER_DATA = [
+    "OccupationalStandard", "Competence", "Specialisation", "PartialQualification",
+]
+EXAM_WORK = [
+    "ExamSession", "Registration", "AssessorAssignment", "Result", "CompetenceResult",
+    "Decision", "Certificate", "Appeal",
+]
+
+ROLES: dict[str, dict[str, set[str]]] = {
+    REGISTRY: {
+        **{r: RW for r in MASTER_DATA},
+        "AwardingBody": RW, "AwardingRight": RW, "QualificationCommittee": RW,
+        "CommitteeMember": RW, "School": RW, "Curriculum": RW, "CurriculumStandardLink": RW,
+        "Person": RW, "Enrolment": RW,
+        **{r: READ for r in EXAM_WORK},
+        "JobRun": RW, "AuditEvent": READ, "DataAccess": READ, "AccountRequest": RW,
+    },
+    AWARDING_BODY: {
+        **{r: READ for r in MASTER_DATA},
+        "AwardingBody": READ, "AwardingRight": READ, "QualificationCommittee": READ,
+        "CommitteeMember": READ, "School": READ, "Curriculum": READ,
+        "CurriculumStandardLink": READ, "Person": READ, "Enrolment": READ,
+        **{r: RW for r in EXAM_WORK},
+        "JobRun": READ,
+    },
+    SCHOOL: {
+        **{r: READ for r in MASTER_DATA},
+        "School": READ, "Curriculum": READ, "CurriculumStandardLink": READ,
+        "Person": READ, "Enrolment": READ, "ExamSession": READ, "Registration": READ,
+        "Result": READ, "CompetenceResult": READ, "Decision": READ, "Certificate": READ,
+        "Appeal": READ,
+    },
+    ASSESSOR: {
+        **{r: READ for r in MASTER_DATA},
+        "ExamSession": READ, "Registration": READ, "AssessorAssignment": READ,
+        "Person": READ, "Enrolment": READ, "Result": RW, "CompetenceResult": RW,
+    },
+}
+
+# Menu categories and items each role sees (English names = permission names).
+MENUS: dict[str, set[str]] = {
+    REGISTRY: {
+        "Master data", "Occupational standards", "Competences", "Specialisations",
+        "Partial qualifications", "Awarding bodies", "Awarding rights",
+        "Qualification committees", "Committee members", "Schools", "Curricula",
+        "Curriculum links",
+        "Students", "Persons", "Enrolments",
+        "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
+        "Competence results", "Decisions", "Certificates", "Appeals",
+        "Administration", "Job runs", "Audit events", "Data access log", "Account requests",
+    },
+    AWARDING_BODY: {
+        "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
+        "Competence results", "Decisions", "Certificates", "Appeals",
+        "Students", "Enrolments", "Persons",
+        "Master data", "Occupational standards", "Competences", "Specialisations",
+        "Partial qualifications", "Awarding bodies", "Awarding rights",
+        "Qualification committees", "Committee members", "Schools", "Curricula",
+        "Curriculum links", "Administration", "Job runs",
+    },
+    SCHOOL: {
+        "Students", "Enrolments", "Persons",
+        "Exams", "Exam sessions", "Registrations", "Results", "Competence results",
+        "Decisions", "Certificates", "Appeals",
+        "Master data", "Occupational standards", "Competences", "Specialisations",
+        "Partial qualifications", "Schools", "Curricula", "Curriculum links",
+    },
+    ASSESSOR: {
+        "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
+        "Competence results", "Students", "Persons", "Enrolments",
+        "Master data", "Occupational standards", "Competences", "Specialisations",
+        "Partial qualifications",
+    },
+}
+
+# Every scoped and registry user may change their own password and see their profile.
+SELF_SERVICE = [
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+]
+REGISTRY_EXTRA = [
+    ("can_list", "UserDBModelView"), ("can_show", "UserDBModelView"),
+    ("menu_access", "List Users"), ("menu_access", "Security"),
+]

@@ -1,0 +1,201 @@
+"""The one access filter: which rows of an entity the current user may see.
+
+Used as ``base_filters`` on every HTML view and REST API, for relation dropdowns in forms,
+for bulk actions and exports (see app.views.base). A model that is not in RULES is shared
+reference data (standards and their parts). Rules are per model and per kind of scoped role;
+a missing rule means no rows.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import false, or_, select, true
+
+from app.models import (
+    Appeal, AssessorAssignment, AwardingBody, AwardingRight, Certificate, CommitteeMember,
+    CompetenceResult, Curriculum, CurriculumStandardLink, DataAccess, AuditEvent, Decision,
+    Enrolment, ExamSession, JobRun, Person, QualificationCommittee, Registration, Result, School,
+    AccountRequest,
+)
+from app.security import roles as r
+
+
+def current_user() -> Any:
+    user = getattr(g, "user", None) if has_request_context() or hasattr(g, "user") else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def role_names(user: Any) -> set[str]:
+    return {role.name for role in getattr(user, "roles", [])} if user else set()
+
+
+def is_unscoped(user: Any) -> bool:
+    return bool(role_names(user) & r.UNSCOPED_ROLES)
+
+
+def _assessor_sessions(user):
+    return (
+        select(AssessorAssignment.exam_session_id)
+        .join(Person, Person.id == AssessorAssignment.person_id)
+        .where(Person.isikukood == user.isikukood)
+    )
+
+
+def _assessor_registrations(user):
+    return select(Registration.id).where(Registration.exam_session_id.in_(_assessor_sessions(user)))
+
+
+def _ab(model) -> Callable:
+    return lambda user: model.awarding_body_id == user.awarding_body_id
+
+
+def _school(model) -> Callable:
+    return lambda user: model.school_id == user.school_id
+
+
+def _ab_rights(user):
+    return select(AwardingRight.standard_id).where(
+        AwardingRight.awarding_body_id == user.awarding_body_id
+    )
+
+
+RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
+    AwardingBody: {r.AWARDING_BODY: lambda u: AwardingBody.id == u.awarding_body_id},
+    AwardingRight: {r.AWARDING_BODY: _ab(AwardingRight)},
+    QualificationCommittee: {r.AWARDING_BODY: _ab(QualificationCommittee)},
+    CommitteeMember: {r.AWARDING_BODY: _ab(CommitteeMember)},
+    School: {
+        r.AWARDING_BODY: lambda u: true(),  # exam places and candidates' schools
+        r.SCHOOL: lambda u: School.id == u.school_id,
+    },
+    Curriculum: {
+        r.AWARDING_BODY: lambda u: Curriculum.id.in_(
+            select(CurriculumStandardLink.curriculum_id).where(
+                CurriculumStandardLink.standard_id.in_(_ab_rights(u))
+            )
+        ),
+        r.SCHOOL: _school(Curriculum),
+    },
+    CurriculumStandardLink: {
+        r.AWARDING_BODY: lambda u: CurriculumStandardLink.standard_id.in_(_ab_rights(u)),
+        r.SCHOOL: _school(CurriculumStandardLink),
+    },
+    Person: {
+        r.AWARDING_BODY: lambda u: or_(
+            Person.id.in_(select(Enrolment.person_id).where(Enrolment.awarding_body_id == u.awarding_body_id)),
+            Person.id.in_(
+                select(AssessorAssignment.person_id).where(
+                    AssessorAssignment.awarding_body_id == u.awarding_body_id
+                )
+            ),
+            Person.id.in_(select(Certificate.person_id).where(Certificate.awarding_body_id == u.awarding_body_id)),
+        ),
+        r.SCHOOL: lambda u: Person.id.in_(select(Enrolment.person_id).where(Enrolment.school_id == u.school_id)),
+        r.ASSESSOR: lambda u: or_(
+            Person.isikukood == u.isikukood,
+            Person.id.in_(
+                select(Enrolment.person_id).join(Registration, Registration.enrolment_id == Enrolment.id)
+                .where(Registration.exam_session_id.in_(_assessor_sessions(u)))
+            ),
+        ),
+    },
+    Enrolment: {
+        r.AWARDING_BODY: lambda u: or_(
+            Enrolment.awarding_body_id == u.awarding_body_id,
+            Enrolment.id.in_(
+                select(Registration.enrolment_id).where(Registration.awarding_body_id == u.awarding_body_id)
+            ),
+        ),
+        r.SCHOOL: _school(Enrolment),
+        r.ASSESSOR: lambda u: Enrolment.id.in_(
+            select(Registration.enrolment_id).where(Registration.exam_session_id.in_(_assessor_sessions(u)))
+        ),
+    },
+    ExamSession: {
+        r.AWARDING_BODY: _ab(ExamSession),
+        r.SCHOOL: lambda u: or_(
+            ExamSession.place_school_id == u.school_id,
+            ExamSession.id.in_(select(Registration.exam_session_id).where(Registration.school_id == u.school_id)),
+        ),
+        r.ASSESSOR: lambda u: ExamSession.id.in_(_assessor_sessions(u)),
+    },
+    Registration: {
+        r.AWARDING_BODY: _ab(Registration),
+        r.SCHOOL: _school(Registration),
+        r.ASSESSOR: lambda u: Registration.exam_session_id.in_(_assessor_sessions(u)),
+    },
+    AssessorAssignment: {
+        r.AWARDING_BODY: _ab(AssessorAssignment),
+        r.ASSESSOR: lambda u: AssessorAssignment.exam_session_id.in_(_assessor_sessions(u)),
+    },
+    Result: {
+        r.AWARDING_BODY: _ab(Result),
+        r.SCHOOL: _school(Result),
+        r.ASSESSOR: lambda u: Result.registration_id.in_(_assessor_registrations(u)),
+    },
+    CompetenceResult: {
+        r.AWARDING_BODY: _ab(CompetenceResult),
+        r.SCHOOL: _school(CompetenceResult),
+        r.ASSESSOR: lambda u: CompetenceResult.result_id.in_(
+            select(Result.id).where(Result.registration_id.in_(_assessor_registrations(u)))
+        ),
+    },
+    Decision: {r.AWARDING_BODY: _ab(Decision), r.SCHOOL: _school(Decision)},
+    Certificate: {r.AWARDING_BODY: _ab(Certificate), r.SCHOOL: _school(Certificate)},
+    Appeal: {r.AWARDING_BODY: _ab(Appeal), r.SCHOOL: _school(Appeal)},
+    JobRun: {r.AWARDING_BODY: _ab(JobRun)},
+    AuditEvent: {},
+    DataAccess: {},
+    AccountRequest: {},
+}
+
+# What a scoped role needs on the user record for its rules to mean anything.
+_ROLE_KEY = {r.AWARDING_BODY: "awarding_body_id", r.SCHOOL: "school_id", r.ASSESSOR: "isikukood"}
+
+
+def scope_condition(model: type, user: Any):
+    """SQL condition limiting ``model`` to what ``user`` may see; None means no limit."""
+    if model not in RULES:
+        return None if user is not None else false()
+    if user is None:
+        return false()
+    if is_unscoped(user):
+        return None
+    conditions = [
+        rule(user)
+        for role, rule in RULES[model].items()
+        if role in role_names(user) and getattr(user, _ROLE_KEY[role], None)
+    ]
+    if not conditions:
+        return false()
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def scoped(query, model: type, user: Any = None):
+    condition = scope_condition(model, user if user is not None else current_user())
+    return query if condition is None else query.filter(condition)
+
+
+class ScopeFilter(BaseFilter):
+    """FAB filter that applies scope_condition to the filter's own model."""
+
+    name = "scope"
+
+    def apply(self, query, value):
+        return scoped(query, self.model)
+
+
+def owner_defaults(user: Any) -> dict[str, Any]:
+    """Owner columns a scoped user's new records get, whatever the form or API sent."""
+    if user is None or is_unscoped(user):
+        return {}
+    names = role_names(user)
+    if r.AWARDING_BODY in names and user.awarding_body_id:
+        return {"awarding_body_id": user.awarding_body_id}
+    if r.SCHOOL in names and user.school_id:
+        return {"school_id": user.school_id}
+    return {}

@@ -1,0 +1,52 @@
+"""Registers every screen and API, grouped in menus the way each role works."""
+from flask_babel import lazy_gettext as _l
+
+from app.api import api_for
+from app.views import admin, exams, master, outcomes, students
+
+# (view, name = permission and menu name, label, category, icon, read-only API)
+SCREENS = [
+    (exams.ExamSessionView, "Exam sessions", _l("Exam sessions"), "Exams", "fa-calendar", False),
+    (exams.RegistrationView, "Registrations", _l("Registrations"), "Exams", "fa-user-plus", False),
+    (exams.AssessorView, "Assessment committees", _l("Assessment committees"), "Exams", "fa-users", False),
+    (exams.ResultView, "Results", _l("Results"), "Exams", "fa-check-square-o", False),
+    (exams.CompetenceResultView, "Competence results", _l("Competence results"), "Exams", "fa-list", False),
+    (outcomes.DecisionView, "Decisions", _l("Decisions"), "Exams", "fa-gavel", False),
+    (outcomes.CertificateView, "Certificates", _l("Certificates"), "Exams", "fa-certificate", False),
+    (outcomes.AppealView, "Appeals", _l("Appeals"), "Exams", "fa-balance-scale", False),
+    (students.EnrolmentView, "Enrolments", _l("Enrolments"), "Students", "fa-graduation-cap", False),
+    (students.PersonView, "Persons", _l("Persons"), "Students", "fa-user", False),
+    (master.StandardView, "Occupational standards", _l("Occupational standards"), "Master data", "fa-book", False),
+    (master.CompetenceView, "Competences", _l("Competences"), "Master data", "fa-tasks", False),
+    (master.SpecialisationView, "Specialisations", _l("Specialisations"), "Master data", "fa-code-fork", False),
+    (master.PartialQualificationView, "Partial qualifications", _l("Partial qualifications"), "Master data", "fa-puzzle-piece", False),
+    (master.AwardingBodyView, "Awarding bodies", _l("Awarding bodies"), "Master data", "fa-building", False),
+    (master.AwardingRightView, "Awarding rights", _l("Awarding rights"), "Master data", "fa-key", False),
+    (master.QualificationCommitteeView, "Qualification committees", _l("Qualification committees"), "Master data", "fa-university", False),
+    (master.CommitteeMemberView, "Committee members", _l("Committee members"), "Master data", "fa-user-circle", False),
+    (master.SchoolView, "Schools", _l("Schools"), "Master data", "fa-home", False),
+    (master.CurriculumView, "Curricula", _l("Curricula"), "Master data", "fa-file-text-o", False),
+    (master.CurriculumLinkView, "Curriculum links", _l("Curriculum links"), "Master data", "fa-link", False),
+    (admin.JobRunView, "Job runs", _l("Job runs"), "Administration", "fa-cogs", True),
+    (admin.AuditEventView, "Audit events", _l("Audit events"), "Administration", "fa-history", True),
+    (admin.DataAccessView, "Data access log", _l("Data access log"), "Administration", "fa-eye", True),
+    (admin.AccountRequestView, "Account requests", _l("Account requests"), "Administration", "fa-user-plus", True),
+]
+CATEGORY_LABELS = {
+    "Exams": _l("Exams"),
+    "Students": _l("Students"),
+    "Master data": _l("Master data"),
+    "Administration": _l("Administration"),
+}
+CATEGORY_ICONS = {"Exams": "fa-pencil", "Students": "fa-graduation-cap", "Master data": "fa-database",
+                  "Administration": "fa-wrench"}
+
+
+def register(appbuilder) -> None:
+    for view, name, label, category, icon, read_only in SCREENS:
+        appbuilder.add_view(
+            view, name, label=label, icon=icon, category=category,
+            category_label=CATEGORY_LABELS[category], category_icon=CATEGORY_ICONS[category],
+        )
+        appbuilder.add_api(api_for(view, read_only=read_only))
+    appbuilder.add_view_no_menu(admin.AccountRequestFormView)

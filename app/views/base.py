@@ -1,0 +1,311 @@
+"""Base classes for every HTML view and REST API: scoping, validation, labels, formats,
+data-access logging and CSV export. Entity views only declare columns and relations."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError as MaValidationError
+from sqlalchemy import Date, DateTime, select
+from sqlalchemy.orm import RelationshipDirection
+from wtforms import SelectField
+
+from app import audit
+from app.formatting import format_value
+from app.models import choices as ch
+from app.security.scoping import RULES, ScopeFilter, current_user, owner_defaults, scoped
+from app.validation import DomainValidationError
+from app.views.labels import LABELS
+
+# Superset-style read/write permission pairs for views and APIs.
+METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "get": "read", "get_list": "read", "info": "read",
+    "related": "read", "distinct": "read", "export_csv": "read", "api_read": "read",
+    "add": "write", "edit": "write", "delete": "write", "post": "write", "put": "write",
+    "action": "write", "action_post": "write", "download": "read",
+    "person_csv": "read", "reject_form": "write", "approve": "write", "reject": "write",
+}
+SCOPE = [["id", ScopeFilter, None]]
+NOT_YOURS = _l("is not a record of your organisation")
+
+
+def relation_columns(model: type) -> list[str]:
+    return [
+        rel.key for rel in model.__mapper__.relationships
+        if rel.direction is RelationshipDirection.MANYTOONE
+    ]
+
+
+def check_relations(item: Any) -> list[tuple[str, str]]:
+    """A scoped user may attach a record only to parents inside their scope."""
+    errors = []
+    for key in relation_columns(type(item)):
+        related = getattr(item, key)
+        if related is None or type(related) not in RULES:
+            continue
+        model = type(related)
+        query = scoped(select(model.id).where(model.id == related.id), model)
+        if audit_session().execute(query).first() is None:
+            errors.append((key, str(NOT_YOURS)))
+    return errors
+
+
+def audit_session():
+    return current_app.appbuilder.session
+
+
+def prepare_write(item: Any) -> None:
+    """Owner columns from the user, then from parents; refuse out-of-scope parents and any
+    broken rule. Shared by forms and the API."""
+    for column, value in owner_defaults(current_user()).items():
+        if hasattr(item, column):
+            setattr(item, column, value)
+    errors = check_relations(item)
+    if errors:
+        raise DomainValidationError(errors, type(item).__name__)
+    for _ in range(3):
+        item.derive_owner()
+    errors = item.validation_errors(item.values() | _relation_values(item))
+    if errors:
+        raise DomainValidationError(errors, type(item).__name__)
+
+
+def _relation_values(item: Any) -> dict[str, Any]:
+    return {key: getattr(item, key) for key in relation_columns(type(item))}
+
+
+def _scoped_rel_fields(model: type) -> dict[str, list]:
+    return {key: SCOPE for key in relation_columns(model)}
+
+
+def _choice_fields(model: type, columns: list[str]) -> dict[str, Any]:
+    fields = {}
+    for name, choices in model.__choices__.items():
+        if name in columns:
+            column = model.__table__.c[name]
+            fields[name] = SelectField(
+                LABELS.get(name, name),
+                choices=[("", "—")] + list(choices) if column.nullable else list(choices),
+                widget=Select2Widget(),
+                default=None if column.nullable else choices[0][0],
+            )
+    return fields
+
+
+def _formatters(model: type) -> dict[str, Any]:
+    formatters: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if isinstance(column.type, (Date, DateTime)):
+            formatters[column.key] = format_value
+    for name, choices in model.__choices__.items():
+        formatters[name] = lambda value, _c=choices: ch.label(_c, value) if value is not None else ""
+    return formatters
+
+
+def _with_rules(form_class: type, model: type) -> type:
+    """Form subclass that runs the model's rules and shows each error under its field."""
+
+    class CheckedForm(form_class):
+        def validate(self, extra_validators=None):
+            ok = super().validate(extra_validators)
+            values = {name: field.data for name, field in self._fields.items()}
+            values = {k: (None if v == "" else v) for k, v in values.items()}
+            for field, message in model.validation_errors(values):
+                target = self._fields.get(field) or self._fields.get(field.removesuffix("_id"))
+                if target is not None:
+                    target.errors = list(target.errors) + [message]
+                else:
+                    flash(f"{LABELS.get(field, field)}: {message}", "danger")
+                ok = False
+            return ok
+
+    CheckedForm.__name__ = form_class.__name__
+    return CheckedForm
+
+
+class ScopedModelView(ModelView):
+    """ModelView whose every path (list, show, edit, delete, actions, dropdowns, CSV) is scoped."""
+
+    model: type = None  # set by subclasses
+    method_permission_name = METHOD_PERMISSIONS
+    base_filters = SCOPE
+    page_size = 25
+
+    def __init__(self, **kwargs):
+        model = self.model
+        self.datamodel = SQLAInterface(model)
+        self.class_permission_name = model.__name__
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        rel = _scoped_rel_fields(model)
+        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+        self.formatters_columns = {**_formatters(model), **(self.formatters_columns or {})}
+        self.add_title = self.add_title or _l("Add record")
+        self.edit_title = self.edit_title or _l("Edit record")
+        self.show_title = self.show_title or _l("Record details")
+        super().__init__(**kwargs)
+
+    def _init_forms(self):
+        self.add_form_extra_fields = {
+            **_choice_fields(self.model, self.add_columns), **(self.add_form_extra_fields or {})
+        }
+        self.edit_form_extra_fields = {
+            **_choice_fields(self.model, self.edit_columns), **(self.edit_form_extra_fields or {})
+        }
+        super()._init_forms()
+        self.add_form = _with_rules(self.add_form, self.model)
+        self.edit_form = _with_rules(self.edit_form, self.model)
+
+    def pre_add(self, item):
+        prepare_write(item)
+
+    def pre_update(self, item):
+        prepare_write(item)
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        if item.__personal_code__:
+            audit.record_access(self.datamodel.session, item, "screen")
+        return super()._get_show_widget(pk, item, **kwargs)
+
+    # FAB does not apply base filters to actions: re-fetch every item through them.
+    def _scoped_item(self, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if request.method == "GET" and current_app.extensions.get("csrf"):
+            abort(405)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        action = self.actions.get(name) or abort(404)
+        return action.func(self._scoped_item(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form["action"]
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        action = self.actions.get(name) or abort(404)
+        items = [self._scoped_item(pk) for pk in request.form.getlist("rowid")]
+        return action.func(items)
+
+    @expose("/export/csv")
+    @has_access
+    def export_csv(self):
+        """The current filtered, scoped list as CSV (UTF-8 with BOM for spreadsheet programs)."""
+        from flask_appbuilder.urltools import get_filter_args
+
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        columns = list(self.list_columns)
+        _, items = self.datamodel.query(joined, page=None, page_size=None)
+        headers = [str(self.label_columns.get(c, c)) for c in columns]
+
+        def rows():
+            buf = io.StringIO()
+            writer = csv.writer(buf, delimiter=";")
+            buf.write("\ufeff")
+            writer.writerow(headers)
+            for item in items:
+                writer.writerow([self._export_value(item, c) for c in columns])
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+            yield buf.getvalue()
+
+        filename = f"{self.model.__tablename__}.csv"
+        return Response(
+            stream_with_context(rows()),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    def _export_value(self, item, column):
+        value = getattr(item, column, None) if "." not in column else self.datamodel.get_values_item(item, [column])[0]
+        formatter = self.formatters_columns.get(column)
+        if formatter and value is not None:
+            value = formatter(value)
+        return "" if value is None else str(value)
+
+    def post_add_redirect(self):
+        return redirect(self.get_redirect())
+
+
+class ScopedModelRestApi(ModelRestApi):
+    """ModelRestApi with the same scoping, owner rules, validation and data-access log."""
+
+    model: type = None
+    method_permission_name = METHOD_PERMISSIONS
+    base_filters = SCOPE
+    allow_browser_login = True
+    page_size = 25
+    max_page_size = 100
+
+    def __init__(self, **kwargs):
+        model = self.model
+        self.datamodel = SQLAInterface(model)
+        self.class_permission_name = model.__name__
+        self.resource_name = self.resource_name or model.__tablename__
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        rel = _scoped_rel_fields(model)
+        self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        self.validators_columns = {**_marshmallow_rules(model), **(self.validators_columns or {})}
+        super().__init__(**kwargs)
+
+    def pre_add(self, item):
+        prepare_write(item)
+
+    def pre_update(self, item):
+        prepare_write(item)
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except DomainValidationError as exc:
+            self.datamodel.session.rollback()
+            return self.response_422(message=_error_dict(exc))
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except DomainValidationError as exc:
+            self.datamodel.session.rollback()
+            return self.response_422(message=_error_dict(exc))
+
+    def get_headless(self, pk, **kwargs):
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200 and self.model.__personal_code__:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                audit.record_access(self.datamodel.session, item, "api")
+        return response
+
+
+def _error_dict(exc: DomainValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field, message in exc.errors:
+        errors.setdefault(field, []).append(message)
+    return errors
+
+
+def _marshmallow_rules(model: type) -> dict[str, Any]:
+    def wrap(field: str):
+        def validate(value):
+            for _, message in model.field_errors({field: value}):
+                raise MaValidationError(message)
+        return validate
+
+    fields = set(model.__field_rules__) | set(model.__choices__)
+    return {field: wrap(field) for field in fields}

@@ -1,0 +1,34 @@
+"""Persons and their enrolments (graduates routed to awarding bodies)."""
+from flask_babel import lazy_gettext as _l
+
+from app import models as m
+from app.views.base import ScopedModelView
+
+ENROLMENT_FIELDS = [
+    "person", "curriculum", "study_language", "study_form", "status",
+    "expected_graduation", "graduation_date", "standard", "awarding_body", "routing_problem",
+    "candidate_confirmed",
+]
+
+
+class EnrolmentView(ScopedModelView):
+    model = m.Enrolment
+    list_title = _l("Enrolments")
+    list_columns = ["person", "curriculum", "school", "status", "expected_graduation", "awarding_body"]
+    search_columns = [
+        "person", "curriculum", "school", "status", "expected_graduation", "awarding_body",
+        "candidate_confirmed", "study_language",
+    ]
+    show_columns = ENROLMENT_FIELDS + ["school", "confirmed_at"]
+    add_columns = edit_columns = ENROLMENT_FIELDS
+    base_order = ("expected_graduation", "desc")
+
+
+class PersonView(ScopedModelView):
+    model = m.Person
+    list_title = _l("Persons")
+    list_columns = ["first_name", "last_name", "isikukood", "birth_date"]
+    search_columns = ["last_name", "first_name", "isikukood", "birth_date"]
+    add_columns = edit_columns = show_columns = ["isikukood", "first_name", "last_name", "birth_date"]
+    base_order = ("last_name", "asc")
+    related_views = [EnrolmentView]

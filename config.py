@@ -1,0 +1,89 @@
+"""Every setting comes from the environment; defaults are safe for a local demo.
+
+Secrets are never stored in the repository: when SECRET_KEY is not set, a random key is
+generated once into ``instance/secret_key`` (git-ignored) so that sessions survive restarts.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("EKSAMIHALDUS_INSTANCE", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eksamihaldus.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+APP_NAME = "Eksamihaldus"
+APP_THEME = ""
+FAB_BASE_TEMPLATE = "appbuilder/baselayout.html"
+# Schema comes from migrations and permissions from `flask eksamihaldus sync-roles`.
+FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
+FAB_CREATE_DB = False
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = False
+FAB_ROLES_SYNC_AT_STARTUP = False
+
+AUTH_TYPE = AUTH_DB
+AUTH_USER_REGISTRATION = False
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+
+# Estonian first, English second.
+BABEL_DEFAULT_LOCALE = "et"
+BABEL_DEFAULT_TIMEZONE = "Europe/Tallinn"
+BABEL_DEFAULT_FOLDER = str(BASE_DIR / "translations")
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "et": {"flag": "ee", "name": "Eesti"},
+    "en": {"flag": "gb", "name": "English"},
+}
+TIMEZONE = "Europe/Tallinn"
+DATE_FORMAT = "%d.%m.%Y"
+DATETIME_FORMAT = "%d.%m.%Y %H:%M"
+
+# Hardening
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+RATELIMIT_HEADERS_ENABLED = True
+JWT_ACCESS_TOKEN_EXPIRES = 3600
+
+# Data access events are written for these personal-data screens and endpoints.
+AUDIT_ENABLED = True
+
+PAGE_SIZE = 25
+FAB_API_MAX_PAGE_SIZE = 100
