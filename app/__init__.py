@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         db.init_app(app)
         csrf.init_app(app)  # before APIs are added, so that FAB exempts their blueprints
-        migrate.init_app(app, db, directory=str(_migrations_dir()))
+        migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
         appbuilder = AppBuilder(
             security_manager_class=EksSecurityManager,
             indexview=HomeView,

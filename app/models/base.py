@@ -79,3 +79,13 @@ class DomainModel(Model):
 
     def derive_owner(self) -> None:
         """Copy owner columns (awarding_body_id, school_id) from the parent record."""
+
+
+def trgm_index(table: str, column: str):
+    """Trigram index for ILIKE name search on PostgreSQL (a plain index elsewhere)."""
+    from sqlalchemy import Index
+
+    return Index(
+        f"ix_{table}_{column}_trgm", column,
+        postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+    )

@@ -6,13 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
 from app.models import choices as c
-from app.models.base import DomainModel, fk
+from app.models.base import DomainModel, fk, trgm_index
 from app.models.organisations import School
 from app.models.standards import OccupationalStandard, PartialQualification, Specialisation
 
 
 class Curriculum(DomainModel):
     __tablename__ = "curriculum"
+    __table_args__ = (trgm_index("curriculum", "name"),)
     __field_rules__ = {"ehis_code": v.ehis_curriculum_code, "level_code": v.level_code}
     __choices__ = {"status": c.CURRICULUM_STATUS}
 

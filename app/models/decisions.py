@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
 from app.models import choices as c
-from app.models.base import DomainModel, fk
+from app.models.base import DomainModel, fk, trgm_index
 from app.models.exams import Registration
 from app.models.organisations import AwardingBody, CommitteeMember
 from app.models.persons import Person
@@ -57,6 +57,7 @@ class Decision(DomainModel):
 
 class Certificate(DomainModel):
     __tablename__ = "certificate"
+    __table_args__ = (trgm_index("certificate", "holder_name"),)
     __choices__ = {
         "cert_type": c.CERTIFICATE_TYPE,
         "status": c.CERTIFICATE_STATUS,

@@ -8,12 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
 from app.models import choices as c
-from app.models.base import DomainModel, fk
+from app.models.base import DomainModel, fk, trgm_index
 from app.models.standards import OccupationalStandard
 
 
 class AwardingBody(DomainModel):
     __tablename__ = "awarding_body"
+    __table_args__ = (trgm_index("awarding_body", "name"),)
     __field_rules__ = {"registrikood": v.registrikood}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,6 +94,7 @@ class CommitteeMember(DomainModel):
 
 class School(DomainModel):
     __tablename__ = "school"
+    __table_args__ = (trgm_index("school", "name"),)
     __field_rules__ = {"registrikood": v.registrikood}
     __choices__ = {"status": c.SCHOOL_STATUS}
 

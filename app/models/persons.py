@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
 from app.models import choices as c
-from app.models.base import DomainModel, fk
+from app.models.base import DomainModel, fk, trgm_index
 from app.models.curricula import Curriculum
 from app.models.organisations import AwardingBody, School
 from app.models.standards import OccupationalStandard
@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 class Person(DomainModel):
     __tablename__ = "person"
+    __table_args__ = (trgm_index("person", "first_name"), trgm_index("person", "last_name"),)
     __field_rules__ = {"isikukood": v.isikukood}
     __personal_code__ = "isikukood"
 

@@ -7,11 +7,12 @@ from sqlalchemy import BigInteger, Boolean, Date, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
-from app.models.base import DomainModel, fk
+from app.models.base import DomainModel, fk, trgm_index
 
 
 class OccupationalStandard(DomainModel):
     __tablename__ = "occupational_standard"
+    __table_args__ = (trgm_index("occupational_standard", "name"),)
     __field_rules__ = {"ekr_level": v.ekr_level, "cert_validity_years": v.positive}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
