@@ -7,7 +7,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_exc
-from stdnum.ee import ik, registrikood as rk
+from stdnum.ee import ik
+from stdnum.ee import registrikood as rk
 
 # EHIS curriculum level (õppeaste) -> EKR level
 LEVEL_CODES = {421: 2, 431: 3, 441: 4, 442: 4, 443: 4, 452: 5, 453: 5}

@@ -8,7 +8,8 @@ flush guard all call ``validation_errors`` so each rule lives in exactly one pla
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, ClassVar, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey
@@ -18,7 +19,7 @@ FieldError = tuple[str, str]
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def fk(target: str, nullable: bool = True, ondelete: str | None = None, **kw: Any):
@@ -65,7 +66,12 @@ class DomainModel(Model):
         return cls.field_errors(values) + list(cls.cross_field_errors(values))
 
     def values(self) -> dict[str, Any]:
-        return {attr.key: getattr(self, attr.key) for attr in self.__mapper__.column_attrs}
+        """Column values plus many-to-one parents (foreign keys are filled only at flush)."""
+        values = {attr.key: getattr(self, attr.key) for attr in self.__mapper__.column_attrs}
+        for rel in self.__mapper__.relationships:
+            if not rel.uselist:
+                values[rel.key] = getattr(self, rel.key)
+        return values
 
     def personal_code(self) -> str | None:
         if not self.__personal_code__:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,7 +13,6 @@ from app.models.base import DomainModel, fk, trgm_index
 from app.models.curricula import Curriculum
 from app.models.organisations import AwardingBody, School
 from app.models.standards import OccupationalStandard
-from flask_babel import lazy_gettext as _l
 
 
 class Person(DomainModel):

@@ -7,17 +7,35 @@ a missing rule means no rows.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
 from app.models import (
-    Appeal, AssessorAssignment, AwardingBody, AwardingRight, Certificate, CommitteeMember,
-    CompetenceResult, Curriculum, CurriculumStandardLink, DataAccess, AuditEvent, Decision,
-    Enrolment, ExamSession, JobRun, Person, QualificationCommittee, Registration, Result, School,
     AccountRequest,
+    Appeal,
+    AssessorAssignment,
+    AuditEvent,
+    AwardingBody,
+    AwardingRight,
+    Certificate,
+    CommitteeMember,
+    CompetenceResult,
+    Curriculum,
+    CurriculumStandardLink,
+    DataAccess,
+    Decision,
+    Enrolment,
+    ExamSession,
+    JobRun,
+    Person,
+    QualificationCommittee,
+    Registration,
+    Result,
+    School,
 )
 from app.security import roles as r
 

@@ -10,7 +10,6 @@ def sync_roles(appbuilder) -> dict[str, int]:
     sm.add_role(sm.auth_role_public)
     # Creates (permission, view) pairs for every registered view, API and menu item.
     appbuilder.add_permissions(update_perms=True)
-    sm.security_cleanup(appbuilder.baseviews, appbuilder.menu)
     counts = {}
     for role_name, resources in r.ROLES.items():
         wanted = [(perm, resource) for resource, perms in resources.items() for perm in sorted(perms)]

@@ -26,14 +26,14 @@ def submit(session, data: dict) -> AccountRequest:
     if errors:
         raise DomainValidationError(errors, "AccountRequest")
     if open_request_exists(session, data["isikukood"]):
-        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest")
+        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest") from None
     req = AccountRequest(**{k: v for k, v in data.items() if hasattr(AccountRequest, k)})
     session.add(req)
     try:
         session.commit()
     except IntegrityError:  # a concurrent request won the race; the partial unique index says no
         session.rollback()
-        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest")
+        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest") from None
     return req
 
 

@@ -7,6 +7,7 @@ import io
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import PublicFormView, action, expose
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.decorators import has_access
@@ -15,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
-from flask_appbuilder.fields import QuerySelectField
 
 from app import models as m
 from app.formatting import format_value

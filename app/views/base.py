@@ -72,13 +72,9 @@ def prepare_write(item: Any) -> None:
         raise DomainValidationError(errors, type(item).__name__)
     for _ in range(3):
         item.derive_owner()
-    errors = item.validation_errors(item.values() | _relation_values(item))
+    errors = item.validation_errors(item.values())
     if errors:
         raise DomainValidationError(errors, type(item).__name__)
-
-
-def _relation_values(item: Any) -> dict[str, Any]:
-    return {key: getattr(item, key) for key in relation_columns(type(item))}
 
 
 def _scoped_rel_fields(model: type) -> dict[str, list]:

@@ -1,0 +1,128 @@
+"""Test fixtures on a real PostgreSQL database, schema built by the migrations.
+
+TEST_DATABASE_URL (default: a database ``eks_test`` on 127.0.0.1:5432) is dropped and
+re-created once per run; each test starts from an empty domain plus the `world` it asks for.
+"""
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/eks_test")
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ["SESSION_COOKIE_SECURE"] = "false"
+os.environ["DATABASE_URL"] = TEST_URL
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SQLALCHEMY_DATABASE_URI": TEST_URL,
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "SESSION_COOKIE_SECURE": False,
+    "SERVER_NAME": None,
+}
+# Tables that survive between tests: the migration state and roles and permissions.
+KEEP = {"alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view",
+        "ab_role", "ab_permission_view_role"}
+
+
+def _recreate_database() -> None:
+    name = sa.engine.make_url(TEST_URL).database
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ), {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    _recreate_database()
+    from app import create_app
+
+    application = create_app(BASE_CONFIG)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        from app.security.sync import sync_roles
+
+        upgrade()
+        sync_roles(application.appbuilder)
+    return application
+
+
+def make_app(**overrides):
+    """A second app on the same database with other settings (CSRF on, rate limits on)."""
+    from app import create_app
+
+    return create_app({**BASE_CONFIG, **overrides})
+
+
+@pytest.fixture()
+def db(app):
+    """Empty domain tables (and users) before each test; yields the FAB session."""
+    with app.app_context():
+        session = app.appbuilder.session
+        session.rollback()
+        tables = [t for t in sa.inspect(session.get_bind()).get_table_names() if t not in KEEP]
+        session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        session.commit()
+        yield session
+        session.rollback()
+
+
+@pytest.fixture()
+def world(app, db):
+    from tests.factories import build_world
+
+    return build_world(app, db)
+
+
+class Client:
+    """A logged-in test client for one user, with HTML and JSON API helpers."""
+
+    def __init__(self, app, username, password="parool-Test-1"):
+        self.app = app
+        self.username = username
+        self.http = app.test_client()
+        if username:
+            response = self.http.post("/login/", data={"username": username, "password": password})
+            assert response.status_code == 302, f"login failed for {username}"
+            token = self.http.post("/api/v1/security/login", json={
+                "username": username, "password": password, "provider": "db"})
+            assert token.status_code == 200, token.data
+            self.token = token.json["access_token"]
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def post(self, url, **kw):
+        return self.http.post(url, **kw)
+
+    def api(self, method, url, **kw):
+        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
+        return self.http.open(url, method=method.upper(), headers=headers, **kw)
+
+
+@pytest.fixture()
+def login(app):
+    clients = {}
+
+    def _login(username):
+        if username not in clients:
+            clients[username] = Client(app, username)
+        return clients[username]
+
+    return _login
+
+
+def ns(**kw):
+    return SimpleNamespace(**kw)
