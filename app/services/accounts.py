@@ -26,7 +26,7 @@ def submit(session, data: dict) -> AccountRequest:
     if errors:
         raise DomainValidationError(errors, "AccountRequest")
     if open_request_exists(session, data["isikukood"]):
-        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest") from None
+        raise DomainValidationError([("isikukood", duplicate_message())], "AccountRequest")
     req = AccountRequest(**{k: v for k, v in data.items() if hasattr(AccountRequest, k)})
     session.add(req)
     try:
