@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import models as m
 from app.views.base import ScopedModelView
+from app.views.outcomes import CertificateView
 
 ENROLMENT_FIELDS = [
     "person", "curriculum", "study_language", "study_form", "status",
@@ -31,4 +32,4 @@ class PersonView(ScopedModelView):
     search_columns = ["last_name", "first_name", "isikukood", "birth_date"]
     add_columns = edit_columns = show_columns = ["isikukood", "first_name", "last_name", "birth_date"]
     base_order = ("last_name", "asc")
-    related_views = [EnrolmentView]
+    related_views = [EnrolmentView, CertificateView]
