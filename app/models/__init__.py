@@ -2,7 +2,7 @@
 from app.models.curricula import Curriculum, CurriculumStandardLink
 from app.models.decisions import Appeal, Certificate, Decision
 from app.models.exams import AssessorAssignment, CompetenceResult, ExamSession, Registration, Result
-from app.models.operations import AccountRequest, AuditEvent, DataAccess, JobRun
+from app.models.operations import AccountRequest, AuditEvent, DataAccess, JobRun, JobRunError
 from app.models.organisations import (
     AwardingBody,
     AwardingRight,
@@ -17,6 +17,6 @@ __all__ = [
     "AccountRequest", "Appeal", "AssessorAssignment", "AuditEvent", "AwardingBody",
     "AwardingRight", "Certificate", "CommitteeMember", "Competence", "CompetenceResult",
     "Curriculum", "CurriculumStandardLink", "DataAccess", "Decision", "Enrolment",
-    "ExamSession", "JobRun", "OccupationalStandard", "PartialQualification", "Person",
+    "ExamSession", "JobRun", "JobRunError", "OccupationalStandard", "PartialQualification", "Person",
     "QualificationCommittee", "Registration", "Result", "School", "Specialisation",
 ]

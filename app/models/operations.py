@@ -15,12 +15,21 @@ from app.models.organisations import AwardingBody, School
 
 class JobRun(DomainModel):
     __tablename__ = "job_run"
+    __table_args__ = (
+        # No second copy of the same job (kind + parameters) while one waits or runs.
+        Index(
+            "uq_job_run_active_dedup", "dedup_key", unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+            sqlite_where=text("status IN ('queued', 'running')"),
+        ),
+    )
     __choices__ = {"status": c.JOB_STATUS}
     __audited__ = False  # progress updates are not domain changes
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(50), nullable=False, index=True)
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dedup_key: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(10), default="queued", nullable=False, index=True)
     progress_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     progress_total: Mapped[int | None] = mapped_column(Integer)
@@ -37,6 +46,9 @@ class JobRun(DomainModel):
     awarding_body_id: Mapped[int | None] = fk("awarding_body.id")
 
     awarding_body: Mapped[AwardingBody | None] = relationship()
+    error_rows: Mapped[list[JobRunError]] = relationship(
+        back_populates="job_run", cascade="all, delete-orphan", order_by="JobRunError.id"
+    )
 
     @property
     def duration(self) -> dt.timedelta | None:
@@ -46,6 +58,30 @@ class JobRun(DomainModel):
 
     def __repr__(self) -> str:
         return f"{self.kind} #{self.id}"
+
+
+class JobRunError(DomainModel):
+    """One rejected record of a job run: which record, which field, why (in Estonian)."""
+
+    __tablename__ = "job_run_error"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_run_id: Mapped[int] = fk("job_run.id", nullable=False, ondelete="CASCADE")
+    awarding_body_id: Mapped[int | None] = fk("awarding_body.id")
+    record: Mapped[str] = mapped_column(String(255), nullable=False)
+    field: Mapped[str | None] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[dt.datetime] = created_at()
+
+    job_run: Mapped[JobRun] = relationship(back_populates="error_rows")
+
+    def derive_owner(self) -> None:
+        if self.job_run is not None:
+            self.awarding_body_id = self.job_run.awarding_body_id
+
+    def __repr__(self) -> str:
+        return f"{self.record}: {self.reason}"
 
 
 class AuditEvent(DomainModel):

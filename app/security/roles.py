@@ -36,7 +36,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "CommitteeMember": RW, "School": RW, "Curriculum": RW, "CurriculumStandardLink": RW,
         "Person": RW, "Enrolment": RW,
         **{r: READ for r in EXAM_WORK},
-        "JobRun": RW, "AuditEvent": READ, "DataAccess": READ, "AccountRequest": RW,
+        "JobRun": RW, "JobRunError": READ, "AuditEvent": READ, "DataAccess": READ, "AccountRequest": RW,
     },
     AWARDING_BODY: {
         **{r: READ for r in MASTER_DATA},
@@ -44,7 +44,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "CommitteeMember": READ, "School": READ, "Curriculum": READ,
         "CurriculumStandardLink": READ, "Person": READ, "Enrolment": READ,
         **{r: RW for r in EXAM_WORK},
-        "JobRun": READ,
+        "JobRun": READ, "JobRunError": READ,
     },
     SCHOOL: {
         **{r: READ for r in MASTER_DATA},

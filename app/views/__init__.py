@@ -49,4 +49,6 @@ def register(appbuilder) -> None:
             category_label=CATEGORY_LABELS[category], category_icon=CATEGORY_ICONS[category],
         )
         appbuilder.add_api(api_for(view, read_only=read_only))
+    appbuilder.add_view_no_menu(admin.JobRunErrorView)
+    appbuilder.add_api(api_for(admin.JobRunErrorView, read_only=True))
     appbuilder.add_view_no_menu(admin.AccountRequestFormView)

@@ -35,15 +35,25 @@ def format_changes(changes) -> str:
                      for k, (old, new) in changes.items())
 
 
+class JobRunErrorView(ScopedModelView):
+    model = m.JobRunError
+    list_title = _l("Rejected records")
+    list_columns = ["record", "field", "reason", "at"]
+    search_columns = ["record", "field", "reason"]
+    show_columns = ["job_run", "record", "field", "reason", "at"]
+    base_permissions = READ_ONLY
+
+
 class JobRunView(ScopedModelView):
     model = m.JobRun
     list_title = _l("Job runs")
     list_columns = ["kind", "status", "progress_done", "progress_total", "created_count",
                     "updated_count", "unchanged_count", "rejected_count", "queued_at", "actor"]
     search_columns = ["kind", "status", "actor", "queued_at"]
-    show_columns = list_columns + ["params", "started_at", "finished_at", "duration", "errors"]
+    show_columns = list_columns + ["params", "started_at", "finished_at", "duration"]
     base_permissions = READ_ONLY
     base_order = ("queued_at", "desc")
+    related_views = [JobRunErrorView]
 
 
 class AuditEventView(ScopedModelView):
