@@ -41,6 +41,9 @@ class JobRun(DomainModel):
     queued_at: Mapped[dt.datetime] = created_at()
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written at every progress checkpoint; a running job without one for long has lost its worker.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(255))
     user_id: Mapped[int | None] = fk("ab_user.id")
     awarding_body_id: Mapped[int | None] = fk("awarding_body.id")

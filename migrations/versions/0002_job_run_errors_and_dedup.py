@@ -1,4 +1,4 @@
-"""job run errors and dedup
+"""Job runs: rejected-record rows, dedup key, heartbeat and message
 
 Revision ID: 0002
 Revises: 0001
@@ -35,6 +35,8 @@ def upgrade():
 
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dedup_key', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('message', sa.Text(), nullable=True))
         batch_op.create_index('uq_job_run_active_dedup', ['dedup_key'], unique=True, postgresql_where=sa.text("status IN ('queued', 'running')"), sqlite_where=sa.text("status IN ('queued', 'running')"))
 
 
@@ -42,6 +44,8 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index('uq_job_run_active_dedup', postgresql_where=sa.text("status IN ('queued', 'running')"), sqlite_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.drop_column('message')
+        batch_op.drop_column('heartbeat_at')
         batch_op.drop_column('dedup_key')
 
     with op.batch_alter_table('job_run_error', schema=None) as batch_op:
