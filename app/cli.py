@@ -56,3 +56,42 @@ def seed_demo_command():
     logins = seed(current_app.appbuilder)
     for role, username, password in logins:
         click.echo(f"{role}: {username} / {password}")
+
+
+@cli.command("job")
+@click.argument("kind")
+@click.option("--param", "-p", multiple=True, help="key=value (repeatable); values are JSON when they parse")
+@click.option("--wait/--no-wait", default=True, help="Run in this process and wait (default).")
+def job_command(kind, param, wait):
+    """Start a background job (see jobs/registry.py for kinds)."""
+    import json
+
+    from app.jobqueue import start
+    from app.models import JobRun
+    from jobs.tasks import run_job
+
+    params = {}
+    for item in param:
+        key, _, raw = item.partition("=")
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    if wait:
+        current_app.config["JOBS_INLINE"] = True
+        from app.services.jobruns import create_run
+
+        run, created = create_run(current_app.appbuilder.session, kind, params, actor="cli")
+        if not created:
+            raise click.ClickException(f"the same job is already {run.status} (#{run.id})")
+        try:
+            status = run_job(run.id, current_app._get_current_object())
+        except Exception as exc:
+            raise click.ClickException(f"job #{run.id} failed: {exc}") from exc
+    else:
+        run, created = start(kind, params, actor="cli")
+        status = run.status if created else f"already {run.status}"
+    run = current_app.appbuilder.session.get(JobRun, run.id)
+    current_app.appbuilder.session.refresh(run)
+    click.echo(f"job #{run.id} {kind}: {status}; created {run.created_count}, updated {run.updated_count}, "
+               f"unchanged {run.unchanged_count}, rejected {run.rejected_count}")

@@ -1,7 +1,8 @@
 """Test fixtures on a real PostgreSQL database, schema built by the migrations.
 
-TEST_DATABASE_URL (default: a database ``eks_test`` on 127.0.0.1:5432) is dropped and
-re-created once per run; each test starts from an empty domain plus the `world` it asks for.
+TEST_DATABASE_URL (default: a database ``eks_test_<pid>`` on 127.0.0.1:5432, so parallel runs
+never share one) is created for the run and dropped after it; each test starts from an empty
+domain plus the `world` it asks for.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/eks_test")
+TEST_URL = os.environ.get("TEST_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/eks_test_{os.getpid()}")
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["SESSION_COOKIE_SECURE"] = "false"
@@ -31,7 +32,7 @@ KEEP = {"alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view"
         "ab_role", "ab_permission_view_role"}
 
 
-def _recreate_database() -> None:
+def _recreate_database(create: bool = True) -> None:
     name = sa.engine.make_url(TEST_URL).database
     engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -39,7 +40,8 @@ def _recreate_database() -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
         ), {"n": name})
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        if create:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
 
 
@@ -56,7 +58,11 @@ def app():
 
         upgrade()
         sync_roles(application.appbuilder)
-    return application
+    yield application
+    with application.app_context():
+        application.appbuilder.session.remove()
+        application.appbuilder.session.get_bind().dispose()
+    _recreate_database(create=False)
 
 
 def make_app(**overrides):
