@@ -1,9 +1,10 @@
 """Job kinds: the service that does the work, its queue, and its screen label."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
