@@ -77,6 +77,8 @@ def _audited(obj: Any) -> bool:
 def _before_flush(session: Session, flush_context, instances) -> None:
     pending = [o for o in list(session.new) + list(session.dirty) if isinstance(o, DomainModel)]
     # Chains are at most three deep (competence result -> result -> registration -> session).
+    for obj in pending:
+        obj.localise_datetimes()
     for _ in range(3):
         for obj in pending:
             obj.derive_owner()

@@ -86,6 +86,16 @@ class DomainModel(Model):
     def derive_owner(self) -> None:
         """Copy owner columns (awarding_body_id, school_id) from the parent record."""
 
+    def localise_datetimes(self) -> None:
+        """A time typed into a form has no zone: it means Tallinn time, not UTC."""
+        from app.formatting import TALLINN
+
+        for column in self.__table__.columns:
+            if isinstance(column.type, DateTime) and column.type.timezone:
+                value = getattr(self, column.key, None)
+                if isinstance(value, dt.datetime) and value.tzinfo is None:
+                    setattr(self, column.key, value.replace(tzinfo=TALLINN))
+
 
 def trgm_index(table: str, column: str):
     """Trigram index for ILIKE name search on PostgreSQL (a plain index elsewhere)."""
