@@ -129,6 +129,24 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
 
 
+def record_bulk(connection, entity: str, events: list[tuple[int | None, str, dict, str | None]]) -> None:
+    """Audit rows for set-based writes (imports, routing) that bypass ORM flush events:
+    ``events`` holds (entity_id, action, changes, subject_isikukood)."""
+    if not events:
+        return
+    actor, user_id = current_actor()
+    now = utcnow()
+    connection.execute(
+        AuditEvent.__table__.insert(),
+        [
+            {"at": now, "actor": actor, "user_id": user_id, "entity": entity, "entity_id": entity_id,
+             "action": action, "subject_isikukood": subject,
+             "changes": {k: [_plain(old), _plain(new)] for k, (old, new) in changes.items()}}
+            for entity_id, action, changes, subject in events
+        ],
+    )
+
+
 def _subject(obj: DomainModel) -> str | None:
     try:
         return obj.personal_code()
