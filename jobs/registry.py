@@ -30,3 +30,4 @@ def register(name: str, target: str, queue: str, label: Any) -> None:
 
 # A harmless job for checking the machinery end to end (and for tests of it).
 register("selftest", "jobs.selftest:run", "sync", _l("Self-test"))
+register("routing", "app.services.routing:job", "import", _l("Routing of graduates to awarding bodies"))

@@ -67,7 +67,7 @@ MENUS: dict[str, set[str]] = {
         "Partial qualifications", "Awarding bodies", "Awarding rights",
         "Qualification committees", "Committee members", "Schools", "Curricula",
         "Curriculum links",
-        "Students", "Persons", "Enrolments",
+        "Students", "Persons", "Enrolments", "Problems",
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
         "Administration", "Job runs", "Audit events", "Data access log", "Account requests",
@@ -82,7 +82,7 @@ MENUS: dict[str, set[str]] = {
         "Curriculum links", "Administration", "Job runs",
     },
     SCHOOL: {
-        "Students", "Enrolments", "Persons",
+        "Students", "Enrolments", "Problems", "Persons",
         "Exams", "Exam sessions", "Registrations", "Results", "Competence results",
         "Decisions", "Certificates", "Appeals",
         "Master data", "Occupational standards", "Competences", "Specialisations",

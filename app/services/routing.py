@@ -143,3 +143,16 @@ def _write(session, changes, events) -> None:
     if changes:
         session.execute(update(Enrolment), changes)
         record_bulk(session.connection(), "Enrolment", events)
+
+
+def job(ctx, enrolment_ids: list[int] | None = None) -> None:
+    """Job entry: re-route all (or the given) enrolments."""
+    from flask import current_app
+    from sqlalchemy import func
+
+    session = current_app.appbuilder.session
+    total_query = select(func.count(Enrolment.id))
+    if enrolment_ids is not None:
+        total_query = total_query.where(Enrolment.id.in_(enrolment_ids))
+    ctx.set_total(session.execute(total_query).scalar())
+    ctx.count(**route_enrolments(session, ctx, enrolment_ids))

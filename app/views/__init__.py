@@ -15,6 +15,7 @@ SCREENS = [
     (outcomes.CertificateView, "Certificates", _l("Certificates"), "Exams", "fa-certificate", False),
     (outcomes.AppealView, "Appeals", _l("Appeals"), "Exams", "fa-balance-scale", False),
     (students.EnrolmentView, "Enrolments", _l("Enrolments"), "Students", "fa-graduation-cap", False),
+    (students.ProblemView, "Problems", _l("Problems"), "Students", "fa-exclamation-triangle", True),
     (students.PersonView, "Persons", _l("Persons"), "Students", "fa-user", False),
     (master.StandardView, "Occupational standards", _l("Occupational standards"), "Master data", "fa-book", False),
     (master.CompetenceView, "Competences", _l("Competences"), "Master data", "fa-tasks", False),
@@ -43,12 +44,15 @@ CATEGORY_ICONS = {"Exams": "fa-pencil", "Students": "fa-graduation-cap", "Master
 
 
 def register(appbuilder) -> None:
+    with_api = set()
     for view, name, label, category, icon, read_only in SCREENS:
         appbuilder.add_view(
             view, name, label=label, icon=icon, category=category,
             category_label=CATEGORY_LABELS[category], category_icon=CATEGORY_ICONS[category],
         )
-        appbuilder.add_api(api_for(view, read_only=read_only))
+        if view.model not in with_api:  # one API per entity, from its main screen
+            with_api.add(view.model)
+            appbuilder.add_api(api_for(view, read_only=read_only))
     appbuilder.add_view_no_menu(admin.JobRunErrorView)
     appbuilder.add_api(api_for(admin.JobRunErrorView, read_only=True))
     appbuilder.add_view_no_menu(admin.AccountRequestFormView)

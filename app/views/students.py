@@ -1,6 +1,8 @@
 """Persons and their enrolments (graduates routed to awarding bodies)."""
 from flask_babel import lazy_gettext as _l
 
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
+
 from app import models as m
 from app.views.base import ScopedModelView
 from app.views.outcomes import CertificateView
@@ -33,3 +35,13 @@ class PersonView(ScopedModelView):
     add_columns = edit_columns = show_columns = ["isikukood", "first_name", "last_name", "birth_date"]
     base_order = ("last_name", "asc")
     related_views = [EnrolmentView, CertificateView]
+
+
+class ProblemView(EnrolmentView):
+    """"Probleemid": graduates that could not be routed, with what to fix in EHIS."""
+
+    list_title = _l("Problems")
+    list_columns = ["person", "curriculum", "school", "expected_graduation", "routing_problem"]
+    search_columns = ["curriculum", "school", "expected_graduation", "status"]
+    base_filters = EnrolmentView.base_filters + [["routing_problem", FilterNotEqual, None]]
+    base_permissions = ["can_read"]
