@@ -1,7 +1,6 @@
 """Persons and their enrolments (graduates routed to awarding bodies)."""
-from flask_babel import lazy_gettext as _l
-
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
+from flask_babel import lazy_gettext as _l
 
 from app import models as m
 from app.views.base import ScopedModelView
