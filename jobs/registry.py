@@ -1,12 +1,22 @@
-"""Job kinds: the service that does the work, its queue, and its screen label."""
+"""Job kinds: the service that does the work, its queue, its parameters, who may start it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from app.security import roles as r
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    label: Any
+    kind: str = "str"  # str | int | date
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -15,6 +25,11 @@ class JobKind:
     target: str  # "module:function" of the domain service
     queue: str
     label: Any
+    params: tuple[Param, ...] = ()
+    # Roles that may start it from the screen (registry staff and admins always may).
+    roles: frozenset[str] = field(default_factory=frozenset)
+    # For an awarding body user the job is limited to their own body through this parameter.
+    scope_param: str | None = None
 
     def function(self) -> Callable[..., Any]:
         module, func = self.target.split(":")
@@ -24,10 +39,16 @@ class JobKind:
 KINDS: dict[str, JobKind] = {}
 
 
-def register(name: str, target: str, queue: str, label: Any) -> None:
-    KINDS[name] = JobKind(name, target, queue, label)
+def register(name: str, target: str, queue: str, label: Any, params=(), roles=(), scope_param=None) -> None:
+    KINDS[name] = JobKind(name, target, queue, label, tuple(params), frozenset(roles), scope_param)
 
 
-# A harmless job for checking the machinery end to end (and for tests of it).
-register("selftest", "jobs.selftest:run", "sync", _l("Self-test"))
+def startable_by(role_names: set[str]) -> list[JobKind]:
+    if role_names & r.UNSCOPED_ROLES:
+        return [k for k in KINDS.values() if k.name != "selftest"]
+    return [k for k in KINDS.values() if k.roles & role_names]
+
+
+register("selftest", "jobs.selftest:run", "sync", _l("Self-test"),
+         params=[Param("n", _l("Number of items"), "int")])
 register("routing", "app.services.routing:job", "import", _l("Routing of graduates to awarding bodies"))

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_URL = os.environ.get("TEST_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/eks_test_{os.getpid()}")
@@ -51,6 +52,7 @@ def app():
     from app import create_app
 
     application = create_app(BASE_CONFIG)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -69,7 +71,9 @@ def make_app(**overrides):
     """A second app on the same database with other settings (CSRF on, rate limits on)."""
     from app import create_app
 
-    return create_app({**BASE_CONFIG, **overrides})
+    application = create_app({**BASE_CONFIG, **overrides})
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture()
@@ -92,13 +96,27 @@ def world(app, db):
     return build_world(app, db)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production. Without this, requests made
+    while a test holds an app context share ``g`` — and with it the logged-in user."""
+
+    def open(self, *args, **kwargs):
+        from flask.globals import _cv_app
+
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 class Client:
     """A logged-in test client for one user, with HTML and JSON API helpers."""
 
     def __init__(self, app, username, password="parool-Test-1"):
         self.app = app
         self.username = username
-        self.http = app.test_client()
+        self.http = IsolatedClient(app, app.response_class, use_cookies=True)
         if username:
             response = self.http.post("/login/", data={"username": username, "password": password})
             assert response.status_code == 302, f"login failed for {username}"

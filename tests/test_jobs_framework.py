@@ -100,3 +100,24 @@ def test_rq_worker_runs_the_same_job(app, db):
     run = _wait(db, run.id)
     assert run.status == "partial"
     assert (run.created_count, run.rejected_count, run.progress_done) == (6, 1, 7)
+
+
+def test_job_screen_start_and_progress_page(app, world, login):
+    app.config["JOBS_INLINE"] = True
+    registry = login("registry")
+    page = registry.get("/jobs/")
+    assert page.status_code == 200 and b"/jobs/start/routing" in page.data
+    response = registry.post("/jobs/start/routing")
+    assert response.status_code == 302
+    run_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        run = _wait(app.appbuilder.session, run_id)
+        assert run.status in ("succeeded", "partial") and run.actor == "registry"
+    show = registry.get(f"/jobrunview/show/{run_id}")
+    assert show.status_code == 200 and b'id="job-progress"' in show.data
+    # an awarding body user may not start registry jobs, and sees no button for them
+    ab1 = login("ab1")
+    assert b"/jobs/start/routing" not in ab1.get("/jobs/").data
+    assert ab1.post("/jobs/start/routing").status_code == 404
+    # a school user has no job screen at all
+    assert login("school1").get("/jobs/").status_code == 403

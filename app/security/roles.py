@@ -70,7 +70,7 @@ MENUS: dict[str, set[str]] = {
         "Students", "Persons", "Enrolments", "Problems",
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
-        "Administration", "Job runs", "Audit events", "Data access log", "Account requests",
+        "Administration", "Job runs", "Start a job", "Audit events", "Data access log", "Account requests",
     },
     AWARDING_BODY: {
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
@@ -79,7 +79,7 @@ MENUS: dict[str, set[str]] = {
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications", "Awarding bodies", "Awarding rights",
         "Qualification committees", "Committee members", "Schools", "Curricula",
-        "Curriculum links", "Administration", "Job runs",
+        "Curriculum links", "Administration", "Job runs", "Start a job",
     },
     SCHOOL: {
         "Students", "Enrolments", "Problems", "Persons",

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api import api_for
-from app.views import admin, exams, master, outcomes, students
+from app.views import admin, exams, jobs, master, outcomes, students
 
 # (view, name = permission and menu name, label, category, icon, read-only API)
 SCREENS = [
@@ -53,6 +53,8 @@ def register(appbuilder) -> None:
         if view.model not in with_api:  # one API per entity, from its main screen
             with_api.add(view.model)
             appbuilder.add_api(api_for(view, read_only=read_only))
+    appbuilder.add_view(jobs.JobStartView, "Start a job", label=_l("Start a job"), icon="fa-play",
+                        category="Administration", category_label=CATEGORY_LABELS["Administration"])
     appbuilder.add_view_no_menu(admin.JobRunErrorView)
     appbuilder.add_api(api_for(admin.JobRunErrorView, read_only=True))
     appbuilder.add_view_no_menu(admin.AccountRequestFormView)

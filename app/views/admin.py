@@ -54,6 +54,7 @@ class JobRunView(ScopedModelView):
     base_permissions = READ_ONLY
     base_order = ("queued_at", "desc")
     related_views = [JobRunErrorView]
+    show_template = "jobrun_show.html"
 
 
 class AuditEventView(ScopedModelView):
