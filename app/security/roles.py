@@ -97,13 +97,17 @@ MENUS: dict[str, set[str]] = {
 }
 
 # Every scoped and registry user may change their own password and see their profile.
+USER_VIEW = "EksUserView"  # app.security.manager.EksUserView (its class name is the resource)
 SELF_SERVICE = [
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("can_userinfo", USER_VIEW),
+    ("resetmypassword", USER_VIEW),
+    ("userinfoedit", USER_VIEW),
 ]
 REGISTRY_EXTRA = [
-    ("can_list", "UserDBModelView"), ("can_show", "UserDBModelView"),
+    ("can_list", USER_VIEW), ("can_show", USER_VIEW),
     ("menu_access", "List Users"), ("menu_access", "Security"),
 ]
