@@ -34,7 +34,7 @@ def init_command():
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True)
-@click.option("--isikukood", default=None)
+@click.option("--isikukood", required=True, help="Personal code; accounts are keyed by it.")
 @click.option("--first-name", default="Admin")
 @click.option("--last-name", default="User")
 @click.option("--email", default=None)

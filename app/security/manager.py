@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from app import validation as v
 from app.security import roles as r
@@ -51,7 +51,7 @@ class EksUserView(UserDBModelView):
                     "awarding_body", "school"]
     validators_columns = {
         **UserDBModelView.validators_columns,
-        "isikukood": [_isikukood_field],
+        "isikukood": [DataRequired(), _isikukood_field],
         "awarding_body": [_organisation_for_role],
     }
 

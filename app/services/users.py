@@ -7,7 +7,8 @@ from app.validation import DomainValidationError
 
 def create_user(sm, *, username, password, role, isikukood=None, first_name="", last_name="",
                 email="", awarding_body_id=None, school_id=None):
-    error = v.isikukood(isikukood)
+    # Accounts are keyed by isikukood: every user has one (unique in the database).
+    error = v.isikukood(isikukood) if isikukood else "isikukood on kohustuslik"
     if error:
         raise DomainValidationError([("isikukood", error)], "User")
     role_obj = sm.find_role(role)
