@@ -13,9 +13,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MaValidationError
-from sqlalchemy import Date, DateTime, select
+from sqlalchemy import Boolean, Date, DateTime, select
 from sqlalchemy.orm import RelationshipDirection
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from app import audit
 from app.formatting import format_value
@@ -95,6 +95,18 @@ def _choice_fields(model: type, columns: list[str]) -> dict[str, Any]:
     return fields
 
 
+def _boolean_fields(model: type, columns: list[str]) -> dict[str, Any]:
+    """FAB gives a NOT NULL boolean column an InputRequired validator, and an unticked checkbox
+    sends no input: "no" could never be saved. An unticked box means False."""
+    fields = {}
+    for name in columns:
+        column = model.__table__.c.get(name)
+        if column is not None and isinstance(column.type, Boolean) and not column.nullable:
+            default = column.default.arg if column.default is not None and not callable(column.default.arg) else False
+            fields[name] = BooleanField(LABELS.get(name, name), default=default)
+    return fields
+
+
 def _formatters(model: type) -> dict[str, Any]:
     formatters: dict[str, Any] = {}
     for column in model.__table__.columns:
@@ -151,10 +163,12 @@ class ScopedModelView(ModelView):
 
     def _init_forms(self):
         self.add_form_extra_fields = {
-            **_choice_fields(self.model, self.add_columns), **(self.add_form_extra_fields or {})
+            **_boolean_fields(self.model, self.add_columns), **_choice_fields(self.model, self.add_columns),
+            **(self.add_form_extra_fields or {}),
         }
         self.edit_form_extra_fields = {
-            **_choice_fields(self.model, self.edit_columns), **(self.edit_form_extra_fields or {})
+            **_boolean_fields(self.model, self.edit_columns), **_choice_fields(self.model, self.edit_columns),
+            **(self.edit_form_extra_fields or {}),
         }
         super()._init_forms()
         self.add_form = _with_rules(self.add_form, self.model)
