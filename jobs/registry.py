@@ -52,3 +52,13 @@ def startable_by(role_names: set[str]) -> list[JobKind]:
 register("selftest", "jobs.selftest:run", "sync", _l("Self-test"),
          params=[Param("n", _l("Number of items"), "int")])
 register("routing", "app.services.routing:job", "import", _l("Routing of graduates to awarding bodies"))
+register("register_sync", "app.services.register_sync:job", "sync",
+         _l("Kutseregister: standards and awarding bodies"),
+         params=[Param("full", _l("Full load (1 = yes)"), "int")])
+register("ehis_sync", "app.services.ehis_sync:job", "sync", _l("EHIS: schools and curricula"),
+         params=[Param("school_ehis_id", _l("School (EHIS id)"), "int")])
+register("graduate_import", "app.services.graduate_import:job", "import", _l("EHIS: graduate lists"),
+         params=[Param("curriculum_code", _l("Curriculum code"), "int"),
+                 Param("school_ehis_id", _l("School (EHIS id)"), "int"),
+                 Param("alates", _l("Expected graduation from"), "date"),
+                 Param("kuni", _l("Expected graduation until"), "date")])
