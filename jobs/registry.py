@@ -62,3 +62,8 @@ register("graduate_import", "app.services.graduate_import:job", "import", _l("EH
                  Param("school_ehis_id", _l("School (EHIS id)"), "int"),
                  Param("alates", _l("Expected graduation from"), "date"),
                  Param("kuni", _l("Expected graduation until"), "date")])
+register("register_export", "app.services.register_export:export_job", "export",
+         _l("Kutseregister: enter certificates"), roles=[r.AWARDING_BODY], scope_param="awarding_body_id")
+register("reconciliation", "app.services.register_export:reconcile_job", "export",
+         _l("Kutseregister: reconcile certificates"),
+         params=[Param("alates", _l("Issued from"), "date", True), Param("kuni", _l("Issued until"), "date", True)])
