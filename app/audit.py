@@ -119,7 +119,7 @@ def _after_flush(session: Session, flush_context) -> None:
                 "actor": actor,
                 "user_id": user_id,
                 "entity": type(obj).__name__,
-                "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                "entity_id": _entity_id(obj),
                 "action": action,
                 "subject_isikukood": _subject(obj),
                 "changes": changes,
@@ -145,6 +145,12 @@ def record_bulk(connection, entity: str, events: list[tuple[int | None, str, dic
             for entity_id, action, changes, subject in events
         ],
     )
+
+
+def _entity_id(obj: DomainModel) -> Any:
+    # The identity key of a new row is assigned only after this hook: read the primary key.
+    pk = inspect(obj).mapper.primary_key_from_instance(obj)
+    return pk[0] if len(pk) == 1 else None
 
 
 def _subject(obj: DomainModel) -> str | None:
