@@ -79,6 +79,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     # Chains are at most three deep (competence result -> result -> registration -> session).
     for obj in pending:
         obj.localise_datetimes()
+        obj.blanks_to_null()
     for _ in range(3):
         for obj in pending:
             obj.derive_owner()

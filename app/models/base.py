@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import mapped_column
 
 FieldError = tuple[str, str]
@@ -85,6 +85,13 @@ class DomainModel(Model):
 
     def derive_owner(self) -> None:
         """Copy owner columns (awarding_body_id, school_id) from the parent record."""
+
+    def blanks_to_null(self) -> None:
+        """A form sends an empty optional text field as "": store NULL, as for a field never set
+        (otherwise every save of a form "changes" NULL to "" and two blank unique codes clash)."""
+        for column in self.__table__.columns:
+            if column.nullable and isinstance(column.type, String) and getattr(self, column.key, None) == "":
+                setattr(self, column.key, None)
 
     def localise_datetimes(self) -> None:
         """A time typed into a form has no zone: it means Tallinn time, not UTC."""
