@@ -462,7 +462,6 @@ class _Builder:
         rnd = self.rnd
         weights = [w for *_, w in self.curricula_list]
         self.enrolment_list: list[m.Enrolment] = []
-        self.enrolment_meta: dict[int, tuple] = {}
         n_students = 270
         foreign_left = list(FOREIGN)
         students: list[m.Person] = []
@@ -475,7 +474,7 @@ class _Builder:
             female = rnd.random() < 0.5
             russian = rnd.random() < (0.8 if ehis in RU_SCHOOLS else 0.08)
             if foreign_left and k % 60 == 30:
-                first, last, sex = foreign_left.pop(0)
+                first, last, _ = foreign_left.pop(0)
                 person = self.add(m.Person(isikukood=None, first_name=first, last_name=last, birth_date=birth))
                 language = "en"
             elif students and rnd.random() < 0.03:

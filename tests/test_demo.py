@@ -38,7 +38,7 @@ def _counts(db):
     return counts
 
 
-def test_seed_contents(app, db, seeded, tmp_path):
+def test_seed_contents_and_a_second_seed_changes_nothing(app, db, seeded, tmp_path):
     statuses = set(db.scalars(select(m.ExamSession.status)))
     assert statuses == {value for value, _ in SESSION_STATUS}
 
@@ -78,8 +78,6 @@ def test_seed_contents(app, db, seeded, tmp_path):
     assert all(len(password) >= 12 for _, _, password in seeded)
     assert (tmp_path / "demo-logins.txt").read_text(encoding="utf-8").count("\t") == 10
 
-
-def test_seed_twice_creates_nothing(app, db, seeded):
     before = _counts(db)
     assert seed(app.appbuilder) == seeded
     assert _counts(db) == before
