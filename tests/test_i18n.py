@@ -323,3 +323,52 @@ def test_flask_appbuilder_translations_do_not_override_ours(app, lang):
     assert os.path.samefile(directories[-1], TRANSLATIONS)
     for directory in directories[:-1]:
         assert not (Path(directory) / lang).exists(), f"{directory} has a {lang} catalogue that could override ours"
+
+
+# --- dates in forms (a real browser: the pickers are JavaScript) ----------------------------------------
+
+def test_form_dates_are_shown_and_typed_as_dd_mm_yyyy(app, world, db):
+    """Edit form: dates show as DD.MM.YYYY, times in Tallinn time, the calendar is Estonian; a
+    typed DD.MM.YYYY date and the untouched times are saved correctly."""
+    import datetime as dt
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium is missing (scripts/test installs it)")
+    from app import models as m
+    from tests.browser_server import serve
+    from tests.factories import PASSWORD
+
+    x1 = world.ids["x1"]
+    with serve(app) as base, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True)
+        page = browser.new_context(locale="en-US", base_url=base).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/login/")
+        page.locator("input[name=username]").fill("ab1")
+        page.locator("input[name=password]").fill(PASSWORD)
+        with page.expect_navigation():
+            page.locator("form[name=login] [type=submit]").click()
+        page.goto(f"/examsessionview/edit/{x1}")
+        assert page.input_value("#starts_at") == "10.06.2026 12:00"  # 09:00 UTC is noon in Tallinn
+        assert page.input_value("#ends_at") == "10.06.2026 18:00"
+        assert page.input_value("#registration_deadline") == "20.05.2026"
+        assert page.get_attribute("#registration_deadline", "placeholder") == "PP.KK.AAAA"
+        page.click("#registration_deadline")
+        page.locator(".datepicker-days").wait_for()
+        header = page.inner_text(".datepicker-days thead")
+        assert "mai 2026" in header and re.search(r"E\s+T\s+K\s+N\s+R\s+L\s+P", header), header
+        page.keyboard.press("Escape")
+        page.fill("#registration_deadline", "25.05.2026")
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        body = page.inner_text("body")
+        browser.close()
+    assert "Kirje on muudetud" in body, body[:1000]
+    assert not errors, errors
+    db.expire_all()
+    session = db.get(m.ExamSession, x1)
+    assert session.registration_deadline == dt.date(2026, 5, 25)
+    assert session.starts_at.astimezone(dt.UTC) == dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
+    assert session.ends_at.astimezone(dt.UTC) == dt.datetime(2026, 6, 10, 15, 0, tzinfo=dt.UTC)
