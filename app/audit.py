@@ -161,8 +161,13 @@ def _subject(obj: DomainModel) -> str | None:
         return None
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous_transaction=None) -> None:
     session.info.pop("audit_pending", None)
+
+
+def _derive_at_write(mapper, connection, target) -> None:
+    # Parents inserted earlier in the same flush now have their ids: copy the owner again.
+    target.derive_owner()
 
 
 def install(session_factory) -> None:
@@ -171,10 +176,13 @@ def install(session_factory) -> None:
     for name, fn in (
         ("before_flush", _before_flush),
         ("after_flush", _after_flush),
-        ("after_soft_rollback", lambda s, t: _after_rollback(s)),
+        ("after_soft_rollback", _after_rollback),
     ):
         if not event.contains(target, name, fn):
             event.listen(target, name, fn)
+    for name in ("before_insert", "before_update"):
+        if not event.contains(DomainModel, name, _derive_at_write):
+            event.listen(DomainModel, name, _derive_at_write, propagate=True)
 
 
 def record_access(session: Session, obj: DomainModel, channel: str) -> None:

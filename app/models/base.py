@@ -42,6 +42,8 @@ class DomainModel(Model):
     # attribute path to the isikukood of the person whose data this row shows (data-access log)
     __personal_code__: ClassVar[str | None] = None
     __audited__: ClassVar[bool] = True
+    # owner column -> parent relationship it is copied from (denormalised for scoping and speed)
+    __owner_parents__: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def field_errors(cls, values: dict[str, Any]) -> list[FieldError]:
@@ -84,7 +86,21 @@ class DomainModel(Model):
         return value
 
     def derive_owner(self) -> None:
-        """Copy owner columns (awarding_body_id, school_id) from the parent record."""
+        """Copy owner columns (awarding_body_id, school_id) from the parent record. A parent that
+        is not saved yet may hold its own owner as an object, or derive it from its parent."""
+        for column, parent_name in self.__owner_parents__.items():
+            parent = getattr(self, parent_name)
+            if parent is None:
+                continue
+            value = getattr(parent, column, None)
+            if value is None and isinstance(parent, DomainModel):
+                parent.derive_owner()
+                value = getattr(parent, column, None)
+            if value is None:
+                owner = getattr(parent, column.removesuffix("_id"), None)
+                value = getattr(owner, "id", None)
+            if value is not None:
+                setattr(self, column, value)
 
     def blanks_to_null(self) -> None:
         """A form sends an empty optional text field as "": store NULL, as for a field never set

@@ -42,6 +42,7 @@ class Curriculum(DomainModel):
 
 class CurriculumStandardLink(DomainModel):
     __tablename__ = "curriculum_standard_link"
+    __owner_parents__ = {"school_id": "curriculum"}
     __table_args__ = (
         UniqueConstraint(
             "curriculum_id", "standard_id", "specialisation_id", "partial_qualification_id"
@@ -59,10 +60,6 @@ class CurriculumStandardLink(DomainModel):
     standard: Mapped[OccupationalStandard] = relationship()
     specialisation: Mapped[Specialisation | None] = relationship()
     partial_qualification: Mapped[PartialQualification | None] = relationship()
-
-    def derive_owner(self) -> None:
-        if self.curriculum is not None:
-            self.school_id = self.curriculum.school_id
 
     def __repr__(self) -> str:
         return f"{self.curriculum} → {self.standard}"

@@ -18,6 +18,7 @@ from app.models.standards import OccupationalStandard, PartialQualification, Spe
 
 class Decision(DomainModel):
     __tablename__ = "decision"
+    __owner_parents__ = {"awarding_body_id": "registration", "school_id": "registration"}
     __choices__ = {"outcome": c.PROPOSAL, "status": c.DECISION_STATUS}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,17 +47,13 @@ class Decision(DomainModel):
                     errors.append((field, str(_l("a refusal requires a legal basis and reasons"))))
         return errors
 
-    def derive_owner(self) -> None:
-        if self.registration is not None:
-            self.awarding_body_id = self.registration.awarding_body_id
-            self.school_id = self.registration.school_id
-
     def __repr__(self) -> str:
         return f"{self.registration} – {self.outcome}"
 
 
 class Certificate(DomainModel):
     __tablename__ = "certificate"
+    __owner_parents__ = {"awarding_body_id": "decision", "school_id": "decision"}
     __table_args__ = (trgm_index("certificate", "holder_name"),)
     __choices__ = {
         "cert_type": c.CERTIFICATE_TYPE,
@@ -112,17 +109,13 @@ class Certificate(DomainModel):
             errors.append(("revoked_reason", str(_l("a revocation needs a reason"))))
         return errors
 
-    def derive_owner(self) -> None:
-        if self.decision is not None:
-            self.awarding_body_id = self.decision.awarding_body_id
-            self.school_id = self.decision.school_id
-
     def __repr__(self) -> str:
         return f"{self.registration_number or '—'} {self.holder_name}"
 
 
 class Appeal(DomainModel):
     __tablename__ = "appeal"
+    __owner_parents__ = {"awarding_body_id": "decision", "school_id": "decision"}
     __choices__ = {"outcome": c.APPEAL_OUTCOME}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -148,11 +141,6 @@ class Appeal(DomainModel):
                     ("late_reason", str(_l("the appeal is filed more than 30 days after the decision: give a reason")))
                 )
         return errors
-
-    def derive_owner(self) -> None:
-        if self.decision is not None:
-            self.awarding_body_id = self.decision.awarding_body_id
-            self.school_id = self.decision.school_id
 
     def __repr__(self) -> str:
         return f"{self.decision}"

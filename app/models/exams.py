@@ -69,6 +69,7 @@ class ExamSession(DomainModel):
 
 class Registration(DomainModel):
     __tablename__ = "registration"
+    __owner_parents__ = {"awarding_body_id": "exam_session", "school_id": "enrolment"}
     __table_args__ = (UniqueConstraint("exam_session_id", "enrolment_id"),)
     __choices__ = {"status": c.REGISTRATION_STATUS, "exam_language": c.STUDY_LANGUAGE}
 
@@ -94,12 +95,6 @@ class Registration(DomainModel):
             return [("withdrawal_reason", str(_l("a withdrawal needs a reason")))]
         return []
 
-    def derive_owner(self) -> None:
-        if self.exam_session is not None:
-            self.awarding_body_id = self.exam_session.awarding_body_id
-        if self.enrolment is not None:
-            self.school_id = self.enrolment.school_id
-
     def __repr__(self) -> str:
         return f"{self.enrolment.person if self.enrolment else ''} – {self.exam_session}"
 
@@ -108,6 +103,7 @@ class AssessorAssignment(DomainModel):
     """A member of the assessment committee (hindamiskomisjon) of one exam session."""
 
     __tablename__ = "assessor_assignment"
+    __owner_parents__ = {"awarding_body_id": "exam_session"}
     __table_args__ = (UniqueConstraint("exam_session_id", "person_id"),)
     __choices__ = {"role": c.ASSESSOR_ROLE, "representation": c.REPRESENTATION}
 
@@ -124,16 +120,13 @@ class AssessorAssignment(DomainModel):
     person: Mapped[Person] = relationship()
     employer_school: Mapped[School | None] = relationship()
 
-    def derive_owner(self) -> None:
-        if self.exam_session is not None:
-            self.awarding_body_id = self.exam_session.awarding_body_id
-
     def __repr__(self) -> str:
         return f"{self.person} ({self.role})"
 
 
 class Result(DomainModel):
     __tablename__ = "result"
+    __owner_parents__ = {"awarding_body_id": "registration", "school_id": "registration"}
     __choices__ = {"status": c.RESULT_STATUS, "proposal": c.PROPOSAL}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -152,17 +145,13 @@ class Result(DomainModel):
         back_populates="result", cascade="all, delete-orphan"
     )
 
-    def derive_owner(self) -> None:
-        if self.registration is not None:
-            self.awarding_body_id = self.registration.awarding_body_id
-            self.school_id = self.registration.school_id
-
     def __repr__(self) -> str:
         return f"{self.registration}"
 
 
 class CompetenceResult(DomainModel):
     __tablename__ = "competence_result"
+    __owner_parents__ = {"awarding_body_id": "result", "school_id": "result"}
     __table_args__ = (UniqueConstraint("result_id", "competence_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -182,11 +171,6 @@ class CompetenceResult(DomainModel):
         if points is not None and points < 0:
             return [("points", str(_l("points must not be negative")))]
         return []
-
-    def derive_owner(self) -> None:
-        if self.result is not None:
-            self.awarding_body_id = self.result.awarding_body_id
-            self.school_id = self.result.school_id
 
     def __repr__(self) -> str:
         return f"{self.competence}"

@@ -67,6 +67,7 @@ class JobRunError(DomainModel):
     """One rejected record of a job run: which record, which field, why (in Estonian)."""
 
     __tablename__ = "job_run_error"
+    __owner_parents__ = {"awarding_body_id": "job_run"}
     __audited__ = False
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,10 +79,6 @@ class JobRunError(DomainModel):
     at: Mapped[dt.datetime] = created_at()
 
     job_run: Mapped[JobRun] = relationship(back_populates="error_rows")
-
-    def derive_owner(self) -> None:
-        if self.job_run is not None:
-            self.awarding_body_id = self.job_run.awarding_body_id
 
     def __repr__(self) -> str:
         return f"{self.record}: {self.reason}"

@@ -70,6 +70,7 @@ class CommitteeMember(DomainModel):
     """A kutsekomisjon member; the register id is what certificates name as signer."""
 
     __tablename__ = "committee_member"
+    __owner_parents__ = {"awarding_body_id": "committee"}
     __field_rules__ = {"isikukood": v.isikukood}
     __choices__ = {"role": c.COMMITTEE_ROLE}
 
@@ -83,10 +84,6 @@ class CommitteeMember(DomainModel):
 
     committee: Mapped[QualificationCommittee] = relationship(back_populates="members")
     awarding_body: Mapped[AwardingBody] = relationship()
-
-    def derive_owner(self) -> None:
-        if self.committee is not None:
-            self.awarding_body_id = self.committee.awarding_body_id
 
     def __repr__(self) -> str:
         return self.name

@@ -48,6 +48,7 @@ class Enrolment(DomainModel):
     """A person studying a curriculum at a school; routed to an awarding body as a candidate."""
 
     __tablename__ = "enrolment"
+    __owner_parents__ = {"school_id": "curriculum"}
     __table_args__ = (UniqueConstraint("person_id", "curriculum_id"),)
     __choices__ = {
         "study_language": c.STUDY_LANGUAGE,
@@ -78,10 +79,6 @@ class Enrolment(DomainModel):
     school: Mapped[School] = relationship()
     standard: Mapped[OccupationalStandard | None] = relationship()
     awarding_body: Mapped[AwardingBody | None] = relationship()
-
-    def derive_owner(self) -> None:
-        if self.curriculum is not None:
-            self.school_id = self.curriculum.school_id
 
     def __repr__(self) -> str:
         return f"{self.person} – {self.curriculum}"
