@@ -87,3 +87,17 @@ AUDIT_ENABLED = True
 
 PAGE_SIZE = 25
 FAB_API_MAX_PAGE_SIZE = 100
+
+# X-Road (contracts/xroad.md): this system's client identity, the registers' service identities
+# and the security server URLs (in development: `python -m app.simulators --register both`).
+XROAD_CLIENT = os.environ.get("XROAD_CLIENT", "EE/COM/90006414/eksamihaldus")
+EHIS_XROAD_SERVICE = os.environ.get("EHIS_XROAD_SERVICE", "EE/GOV/70000740/ehis")
+KUTSEREGISTER_XROAD_SERVICE = os.environ.get("KUTSEREGISTER_XROAD_SERVICE", "EE/COM/90006414/kutseregister")
+EHIS_XROAD_URL = os.environ.get("EHIS_XROAD_URL", "http://127.0.0.1:8081/ehis")
+KUTSEREGISTER_XROAD_URL = os.environ.get("KUTSEREGISTER_XROAD_URL", "http://127.0.0.1:8082/kutseregister")
+XROAD_CONNECT_TIMEOUT = float(os.environ.get("XROAD_CONNECT_TIMEOUT", "5"))
+XROAD_READ_TIMEOUT = float(os.environ.get("XROAD_READ_TIMEOUT", "60"))
+XROAD_RETRIES = int(os.environ.get("XROAD_RETRIES", "3"))  # retries after the first attempt
+XROAD_BACKOFF = float(os.environ.get("XROAD_BACKOFF", "0.5"))  # seconds; doubles per retry
+# userId of messages sent by unattended jobs (a person's request sends "EE" + their isikukood).
+XROAD_SYSTEM_USER = os.environ.get("XROAD_SYSTEM_USER", "EE90006414")
