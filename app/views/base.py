@@ -46,14 +46,19 @@ def relation_columns(model: type) -> list[str]:
 def check_relations(item: Any) -> list[tuple[str, str]]:
     """A scoped user may attach a record only to parents inside their scope."""
     errors = []
-    for key in relation_columns(type(item)):
-        related = getattr(item, key)
-        if related is None or type(related) not in RULES:
-            continue
-        model = type(related)
-        query = scoped(select(model.id).where(model.id == related.id), model)
-        if audit_session().execute(query).first() is None:
-            errors.append((key, str(NOT_YOURS)))
+    session = audit_session()
+    # Check against what is stored: an autoflush would first write the item's new parents, and
+    # scopes that follow the item itself (a registration brings its enrolment into scope) would
+    # then admit the very parent being checked.
+    with session.no_autoflush:
+        for key in relation_columns(type(item)):
+            related = getattr(item, key)
+            if related is None or type(related) not in RULES:
+                continue
+            model = type(related)
+            query = scoped(select(model.id).where(model.id == related.id), model)
+            if session.execute(query).first() is None:
+                errors.append((key, str(NOT_YOURS)))
     return errors
 
 
