@@ -201,17 +201,17 @@ class ScopedModelView(ModelView):
     def action(self, name, pk):
         if request.method == "GET" and current_app.extensions.get("csrf"):
             abort(405)
+        action = self.actions.get(name) or abort(404)  # before FAB's permission lookup, which needs it
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
             abort(403)
-        action = self.actions.get(name) or abort(404)
         return action.func(self._scoped_item(pk))
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
         name = request.form["action"]
+        action = self.actions.get(name) or abort(404)  # before FAB's permission lookup, which needs it
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
             abort(403)
-        action = self.actions.get(name) or abort(404)
         items = [self._scoped_item(pk) for pk in request.form.getlist("rowid")]
         return action.func(items)
 
