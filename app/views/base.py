@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -226,14 +226,17 @@ class ScopedModelView(ModelView):
         columns = list(self.list_columns)
         _, items = self.datamodel.query(joined, page=None, page_size=None)
         headers = [str(self.label_columns.get(c, c)) for c in columns]
+        # Read every value now, inside the request: the response body is generated after the app
+        # context's teardown has closed the session, when relations can no longer lazy-load.
+        table = [[self._export_value(item, c) for c in columns] for item in items]
 
         def rows():
             buf = io.StringIO()
             writer = csv.writer(buf, delimiter=";")
             buf.write("\ufeff")
             writer.writerow(headers)
-            for item in items:
-                writer.writerow([self._export_value(item, c) for c in columns])
+            for values in table:
+                writer.writerow(values)
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate()
@@ -241,7 +244,7 @@ class ScopedModelView(ModelView):
 
         filename = f"{self.model.__tablename__}.csv"
         return Response(
-            stream_with_context(rows()),
+            rows(),
             mimetype="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
