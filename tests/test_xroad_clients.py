@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -471,6 +472,24 @@ def test_lost_reply_then_retry_registers_exactly_once(data):
         with kr_client(url) as client:
             number = client.kutsetunnistuse_lisamine(submission(data, "eks-lost-2"))
         assert [c.registrinumber for c in sim.certificates()] == [number]
+
+
+def test_concurrent_export_under_faults_registers_each_reference_once(data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 400
+    faults = FaultConfig(fault_rate=0.05, error_rate=0.03, malformed_rate=0.03, lost_reply_rate=0.05, seed=3)
+    with kr_server(data, faults) as (sim, url), kr_client(url, XROAD_RETRIES=6, XROAD_BACKOFF=0.001) as client:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:  # one client shared by a bounded pool
+            numbers = list(pool.map(lambda i: client.kutsetunnistuse_lisamine(submission(data, f"conc-{i}")), range(n)))
+        elapsed = time.perf_counter() - started
+        stored = sim.certificates()
+    assert len(set(numbers)) == n == len(stored)
+    assert sorted(c.taotluse_viide for c in stored) == sorted(f"conc-{i}" for i in range(n))
+    assert sim.stats["lost"] > 0 and client.stats["retries"] > 0
+    print(f"\nexport: {n} certificates, 8 threads, ~16 % faults: {n / elapsed:,.0f} certificates/s "
+          f"({client.stats['retries']} retries)")
 
 
 def test_register_validation_errors(data):

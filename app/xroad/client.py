@@ -26,7 +26,11 @@ log = logging.getLogger("app.xroad")
 
 
 class XRoadClient:
-    """Base client of one register. Subclasses set the class attributes below."""
+    """Base client of one register. Subclasses set the class attributes below.
+
+    Thread-safe: one client (one connection pool of ``max_connections``) may serve a bounded
+    pool of worker threads, e.g. for a concurrent export.
+    """
 
     register_name: ClassVar[str] = "X-Road"
     namespace: ClassVar[str] = ""

@@ -234,6 +234,9 @@ class GraduateStream:
                 ("lopetamineKuni", self.kuni), ("leht", page), ("lehePikkus", self.page_size)]
 
     def pages(self) -> Iterator[GraduatePage]:
+        """Pages of records; each iteration starts again from the first page."""
+        self.total, self.received, self.rejected = None, 0, 0
+        self.failed_pages, self.warnings = [], []
         code = self.curriculum_code
         seen: dict[tuple, int] = {}
         page = 1
