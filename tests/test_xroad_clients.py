@@ -608,6 +608,27 @@ def test_clients_take_settings_from_the_current_app():
             assert str(kr.service) == "EE/COM/1/kr" and kr.url == "http://127.0.0.1:8082/kutseregister"
 
 
+def test_bad_nested_items_are_dropped_and_reported_but_records_kept():
+    bodies = _response("kutseAndjaInfo", """<kutseAndjad><kutseAndja><registrikood>80000008</registrikood>
+        <nimetus>Ühing</nimetus><kutsekomisjonid><kutsekomisjon><nimetus>K</nimetus><liikmed>
+        <liige><id>1</id><isikukood>38001085718</isikukood><nimi>Jüri Mägi</nimi><roll>1</roll></liige>
+        <liige><id>2</id><isikukood>38001085719</isikukood><nimi>Vale Kood</nimi><roll>3</roll></liige>
+        </liikmed></kutsekomisjon></kutsekomisjonid></kutseAndja></kutseAndjad>""")
+    certificates = _response("kutseAndjaTunnistused", """<kirjeid>2</kirjeid><kutsetunnistused>
+        <kutsetunnistus><registrinumber>212001</registrinumber><ekrtase>neli</ekrtase><duplikaat>0</duplikaat>
+        </kutsetunnistus><kutsetunnistus><nimi>Numbrita</nimi></kutsetunnistus></kutsetunnistused>""")
+    with canned(("200 OK", bodies), ("200 OK", certificates)) as (_, url), kr_client(url) as client:
+        batch = client.kutse_andja_info()
+        (body,) = batch.items
+        assert [m.name for m in body.committees[0].members] == ["Jüri Mägi"]
+        assert [(p.record, p.field) for p in batch.problems] == [
+            ("kutse andja 80000008", "kutsekomisjonid/kutsekomisjon[1]/liikmed/liige[2]/isikukood")]
+        listed = client.kutse_andja_tunnistused("80000008")
+    assert listed.total == 2 and [c.registration_number for c in listed.items] == ["212001"]
+    assert listed.items[0].ekr_level is None and listed.items[0].duplicate is False
+    assert {p.field for p in listed.problems} == {"ekrtase", "registrinumber"}
+
+
 def test_settings_from_config():
     s = XRoadSettings.from_config({"XROAD_CLIENT": "EE/COM/123/x", "XROAD_RETRIES": "5"})
     assert str(s.client) == "EE/COM/123/x" and s.retries == 5 and s.read_timeout == 60.0

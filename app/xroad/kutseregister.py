@@ -160,7 +160,9 @@ def read_certificate(el: env.Element) -> tuple[RegisteredCertificate | None, Rec
         standard_register_id=r.int("kutsestandardId"),
         reference=r.text("taotluseViide"),
     )
-    return (None if r.errors else cert), r
+    # Reconciliation must see every registered number: only a missing number drops the entry;
+    # a bad optional field is reported and left empty.
+    return (cert if number else None), r
 
 
 def submission_fields(sub: CertificateSubmission) -> list[tuple[str, object]]:
@@ -237,10 +239,8 @@ class KutseregisterClient(XRoadClient):
             result.total = len(entries)
         for n, el in enumerate(entries, 1):
             cert, reader = read_certificate(el)
-            if cert is None:
-                result.problems += reader.to_problems(
-                    f"kutsetunnistus {reader.values.get('registrinumber') or n}")
-            else:
+            result.problems += reader.to_problems(f"kutsetunnistus {reader.values.get('registrinumber') or n}")
+            if cert is not None:
                 result.items.append(cert)
         return result
 
