@@ -41,7 +41,29 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(cli)
     _register_template_helpers(app)
+    _register_error_pages(app)
     return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Error pages in the user's language (Flask's own are English); the API keeps JSON."""
+    from flask import jsonify, render_template, request
+    from werkzeug.exceptions import HTTPException
+
+    def handle(error):
+        code = error.code if isinstance(error, HTTPException) else 500
+        if request.path.startswith("/api/"):
+            return jsonify(message=getattr(error, "description", "error")), code
+        try:
+            page = render_template("appbuilder/error.html", code=code, appbuilder=app.appbuilder,
+                                   base_template=app.appbuilder.base_template)
+        except Exception:  # never let the error page itself fail
+            logging.getLogger(__name__).exception("error page failed")
+            return "Viga / Error", code
+        return page, code
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, handle)
 
 
 def _migrations_dir():

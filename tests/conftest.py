@@ -27,6 +27,8 @@ BASE_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "SESSION_COOKIE_SECURE": False,
     "SERVER_NAME": None,
+    # scrypt costs ~0.1 s per user and login; tests need no strong hashing
+    "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 # Tables that survive between tests: the migration state and roles and permissions.
 KEEP = {"alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view",

@@ -23,6 +23,9 @@ def api_for(view_cls: type, read_only: bool = False) -> type:
         "search_columns": list(getattr(view_cls, "search_columns", None) or []),
         "order_columns": [c for c in view_cls.list_columns if c not in relations],
     }
+    title = getattr(view_cls, "list_title", None)
+    if title:
+        attrs.update(list_title=title, show_title=title, add_title=title, edit_title=title)
     if read_only:
         attrs["include_route_methods"] = {"get", "get_list", "info"}
     return type(f"{model.__name__}Api", (ScopedModelRestApi,), attrs)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import mapped_column
 
@@ -56,7 +57,7 @@ class DomainModel(Model):
         for field, choices in cls.__choices__.items():
             value = values.get(field)
             if value not in (None, "") and value not in {c[0] for c in choices}:
-                errors.append((field, f"lubamatu väärtus „{value}”"))
+                errors.append((field, str(_l("invalid value %(value)s", value=value))))
         return errors
 
     @classmethod

@@ -275,7 +275,7 @@ class ScopedModelRestApi(ModelRestApi):
         self.datamodel = SQLAInterface(model)
         self.class_permission_name = model.__name__
         self.resource_name = self.resource_name or model.__tablename__
-        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        self.label_columns = {**LABELS, **{f"{k}_id": v for k, v in LABELS.items()}, **(self.label_columns or {})}
         rel = _scoped_rel_fields(model)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
