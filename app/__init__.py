@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
         appbuilder.init_app(app, db.session)
         register(appbuilder)
+        _trim_security_menu(appbuilder)
         _limit_api_login(app, appbuilder)
     audit.install(Session)
     from app.cli import cli
@@ -70,6 +71,13 @@ def _migrations_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _trim_security_menu(appbuilder: AppBuilder) -> None:
+    """Groups are unused here, and FAB's user statistics load Google Charts from the internet."""
+    security = appbuilder.menu.find("Security")
+    if security is not None:
+        security.childs = [c for c in security.childs if c.name not in ("List Groups", "User's Statistics")]
 
 
 def _limit_api_login(app: Flask, appbuilder: AppBuilder) -> None:

@@ -20,9 +20,13 @@ class DomainValidationError(ValueError):
     def __init__(self, errors: list[tuple[str, str]], entity: str = ""):
         self.errors = errors
         self.entity = entity
-        super().__init__(
-            "; ".join(f"{field}: {message}" for field, message in errors)
-        )
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+
+    def __str__(self) -> str:
+        # Field names as the screens show them (labels are translated per request).
+        from app.views.labels import LABELS
+
+        return "; ".join(f"{LABELS.get(field, field)}: {message}" for field, message in self.errors)
 
 
 def _stdnum_reason(exc: Exception, length: int) -> str:

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, ValidationError
 
 from app import validation as v
+from app.formatting import format_value
 from app.security import roles as r
 from app.security.models import EksUser
 from app.views.labels import LABELS
@@ -49,6 +50,10 @@ class EksUserView(UserDBModelView):
                    "awarding_body", "school", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "isikukood", "active", "email", "roles",
                     "awarding_body", "school"]
+    formatters_columns = {
+        "roles": lambda roles: ", ".join(str(r.ROLE_LABELS.get(role.name, role.name)) for role in roles),
+        "last_login": format_value, "created_on": format_value, "changed_on": format_value,
+    }
     validators_columns = {
         **UserDBModelView.validators_columns,
         "isikukood": [DataRequired(), _isikukood_field],

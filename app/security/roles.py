@@ -6,11 +6,21 @@ Menus are granted by their English names. Admin gets everything from FAB itself.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 ADMIN = "Admin"
 REGISTRY = "Registry staff"
 AWARDING_BODY = "Awarding body user"
 SCHOOL = "School user"
 ASSESSOR = "Assessor"
+
+ROLE_LABELS = {
+    ADMIN: _l("Admin"),
+    REGISTRY: _l("Registry staff"),
+    AWARDING_BODY: _l("Awarding body user"),
+    SCHOOL: _l("School user"),
+    ASSESSOR: _l("Assessor"),
+}
 
 # Roles that may see every organisation's data.
 UNSCOPED_ROLES = {ADMIN, REGISTRY}

@@ -103,13 +103,7 @@ class DataAccessView(ScopedModelView):
 
 
 def _role_choices():
-    labels = {
-        r.AWARDING_BODY: _l("Awarding body user"),
-        r.SCHOOL: _l("School user"),
-        r.ASSESSOR: _l("Assessor"),
-        r.REGISTRY: _l("Registry staff"),
-    }
-    return [(role, labels[role]) for role in r.REQUESTABLE_ROLES]
+    return [(role, r.ROLE_LABELS[role]) for role in r.REQUESTABLE_ROLES]
 
 
 class AccountRequestView(ScopedModelView):

@@ -10,6 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.jobqueue import start
+from app.models.choices import JOB_STATUS, label
 from app.security.scoping import role_names
 
 
@@ -62,5 +63,5 @@ class JobStartView(BaseView):
             flash(_("Job %(kind)s queued (#%(id)s)", kind=spec.label, id=run.id), "success")
         else:
             flash(_("The same job is already %(status)s (#%(id)s); no second copy was started",
-                    status=run.status, id=run.id), "warning")
+                    status=label(JOB_STATUS, run.status), id=run.id), "warning")
         return redirect(url_for("JobRunView.show", pk=run.id))
