@@ -70,6 +70,16 @@ def _changes(obj: DomainModel, action: str) -> dict[str, list[Any]]:
     return changes
 
 
+def _transition_errors(obj: DomainModel) -> list[tuple[str, str]]:
+    """A stored record's status may only follow the allowed transitions (app.services.states).
+    New rows are not checked here: jobs and seeds may insert history in any status."""
+    from app.services.states import state_errors
+
+    if inspect(obj).pending:
+        return []
+    return state_errors(obj)
+
+
 def _audited(obj: Any) -> bool:
     return isinstance(obj, DomainModel) and obj.__audited__
 
@@ -86,7 +96,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     for obj in pending:
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
-        errors = obj.validation_errors(obj.values())
+        errors = obj.validation_errors(obj.values()) + _transition_errors(obj)
         if errors:
             raise DomainValidationError(errors, entity=type(obj).__name__)
     # Remember what the after-flush hook must record; ids of new rows come after the flush.

@@ -77,7 +77,9 @@ def prepare_write(item: Any) -> None:
         raise DomainValidationError(errors, type(item).__name__)
     for _ in range(3):
         item.derive_owner()
-    errors = item.validation_errors(item.values())
+    from app.services.states import state_errors
+
+    errors = item.validation_errors(item.values()) + state_errors(item)
     if errors:
         raise DomainValidationError(errors, type(item).__name__)
 
