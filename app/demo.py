@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 from stdnum.ee import ik
@@ -722,10 +723,16 @@ class _Builder:
         registered = [c for c in self.certificates if c.status == "registered"]
         # One rejected by the register, one duplicate of a lost original.
         rejected = registered[len(registered) // 2]
-        rejected.status, rejected.registration_number = "rejected", None
-        rejected.register_errors = ("Kutseregister lükkas kande tagasi (kood 412): allkirjastaja ei ole otsuse "
-                                    "kuupäeval kutsekomisjoni koosseisus; kontrollige allkirjastajat ja saatke "
-                                    "tunnistus uuesti.")
+        # History, not a user's action: a registered certificate never turns rejected through the
+        # screens (app.services.states), so the demo writes this one directly.
+        self.s.flush()
+        self.s.execute(sa.update(m.Certificate).where(m.Certificate.id == rejected.id).values(
+            status="rejected", registration_number=None,
+            register_errors=("Kutseregister lükkas kande tagasi (kood 412): allkirjastaja ei ole otsuse "
+                             "kuupäeval kutsekomisjoni koosseisus; kontrollige allkirjastajat ja saatke "
+                             "tunnistus uuesti.")))
+        self.s.expire(rejected)
+        registered.remove(rejected)
         original = registered[0]
         self.add(m.Certificate(
             decision=original.decision, awarding_body_id=original.awarding_body_id, school_id=original.school_id,
