@@ -89,6 +89,9 @@ class JobContext:
         self._errors: list[dict[str, Any]] = []
         self._errors_written = 0
         self._last = 0.0
+        with engine.connect() as conn:  # error rows carry the run's owner, as ORM inserts would
+            self.awarding_body_id = conn.execute(
+                select(JobRun.__table__.c.awarding_body_id).where(JobRun.__table__.c.id == run_id)).scalar()
 
     def set_total(self, total: int) -> None:
         self.total = total
@@ -102,11 +105,13 @@ class JobContext:
         for name, n in kw.items():
             self.counts[name] += n
 
-    def reject(self, record: str, field: str | None, reason: str) -> None:
-        """A record that could not be imported: which record, which field, why (Estonian)."""
+    def reject(self, record: str, field: str | None, reason: str, *, awarding_body_id: int | None = None) -> None:
+        """A record that could not be imported: which record, which field, why (Estonian).
+        ``awarding_body_id`` lets that body's users see the row (default: the run's body)."""
         self.counts["rejected"] += 1
         if self._errors_written + len(self._errors) < MAX_ERROR_ROWS:
-            self._errors.append({"record": str(record)[:255], "field": field, "reason": reason})
+            self._errors.append({"record": str(record)[:255], "field": field, "reason": reason,
+                                 "awarding_body_id": awarding_body_id or self.awarding_body_id})
 
     def checkpoint(self, force: bool = False) -> None:
         now = time.monotonic()

@@ -4,24 +4,41 @@ Every certificate ready for the register gets a stable reference (taotluseViide)
 committed BEFORE the call; the register is idempotent on it, so a run that died between the
 call and the commit simply sends the same reference again and gets the same number back.
 Calls run with bounded concurrency; the database is written from this thread only.
+
+A reference is ``<prefix>-<certificate id>-<random>``: the random part keeps two installations
+(or a restored copy of the database) that talk to the same register from ever sharing one.
 """
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.models import AwardingBody, Certificate
+from app.services.states import transition_errors
 from app.xroad.errors import BusinessError, XRoadError
 from app.xroad.types import CertificateSubmission
 
 BATCH = 200
 
 
-def reference_for(cert: Certificate) -> str:
-    return f"EKS-{cert.id}"
+DEFAULT_PREFIX = "EKS"
+RECONCILE_DAYS = 90  # the default period of a reconciliation (e.g. a scheduled one)
+
+
+def reference_prefix() -> str:
+    try:
+        return current_app.config.get("REGISTER_REFERENCE_PREFIX") or DEFAULT_PREFIX
+    except RuntimeError:  # outside an application
+        return DEFAULT_PREFIX
+
+
+def reference_for(cert: Certificate, prefix: str | None = None) -> str:
+    return f"{prefix or reference_prefix()}-{cert.id}-{secrets.token_hex(6)}"
 
 
 def submission(cert: Certificate) -> CertificateSubmission:
@@ -60,8 +77,6 @@ def _ready(session, awarding_body_id: int | None, after_id: int):
 
 
 def export_certificates(session, client, ctx, awarding_body_id: int | None = None, workers: int = 8) -> None:
-    from sqlalchemy import func
-
     count = select(func.count(Certificate.id)).where(Certificate.status == "ready")
     if awarding_body_id is not None:
         count = count.where(Certificate.awarding_body_id == awarding_body_id)
@@ -73,29 +88,52 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
             if not certs:
                 break
             last_id = certs[-1].id
-            # 1. the reference is stored before anything is sent
+            # 1. the reference is stored before anything is sent (payloads are built first: the
+            #    commit expires the loaded rows)
+            prefix = reference_prefix()
+            sendable = []
             for cert in certs:
+                errors = _local_errors(cert)
+                if errors:  # stored before the checks existed: the flush guard refuses any change
+                    for field, reason in errors:
+                        ctx.reject(f"kutsetunnistus {cert.id} ({cert.holder_name})", field,
+                                   f"{reason}: parandage tunnistuse andmed", awarding_body_id=cert.awarding_body_id)
+                    ctx.advance()
+                    continue
                 if not cert.register_reference:
-                    cert.register_reference = reference_for(cert)
+                    cert.register_reference = reference_for(cert, prefix)
+                sendable.append(cert)
+            payloads = [(cert.id, cert.awarding_body_id, cert.holder_name, submission(cert)) for cert in sendable]
             session.commit()
-            payloads = [(cert, submission(cert)) for cert in certs]
             # 2. bounded concurrent calls; 3. results written here, one commit per batch
-            for cert, outcome in zip(certs, pool.map(lambda p: _send(client, p[1]), payloads), strict=True):
-                record = f"kutsetunnistus {cert.id} ({cert.holder_name})"
+            results = {}
+            for (cert_id, body_id, holder, _), outcome in zip(
+                    payloads, pool.map(lambda p: _send(client, p[3]), payloads), strict=True):
+                record = f"kutsetunnistus {cert_id} ({holder})"
                 if isinstance(outcome, str):
-                    cert.registration_number = outcome
-                    cert.status = "registered"
-                    cert.register_errors = None
+                    results[cert_id] = {"status": "registered", "registration_number": outcome,
+                                        "register_errors": None}
                     ctx.count(updated=1)
                 elif isinstance(outcome, BusinessError):
-                    cert.status = "rejected"
-                    cert.register_errors = "\n".join(str(e) for e in outcome.errors)
+                    results[cert_id] = {"status": "rejected",
+                                        "register_errors": "\n".join(str(e) for e in outcome.errors)}
                     for error in outcome.errors:
-                        ctx.reject(record, error.element, error.message)
+                        ctx.reject(record, error.element, error.message, awarding_body_id=body_id)
                 else:  # transport failure after retries: stays ready for the next run
-                    ctx.reject(record, None, f"saatmine ebaõnnestus, proovitakse uuesti: {outcome}")
+                    ctx.reject(record, None, f"saatmine ebaõnnestus, proovitakse uuesti: {outcome}",
+                               awarding_body_id=body_id)
                 ctx.advance()
+            if results:  # one query reloads the rows the commit expired; ORM updates keep the audit trail
+                for cert in session.execute(select(Certificate).where(Certificate.id.in_(list(results)))).scalars():
+                    for key, value in results[cert.id].items():
+                        setattr(cert, key, value)
             session.commit()
+
+
+def _local_errors(cert: Certificate) -> list[tuple[str, str]]:
+    """The flush guard's checks on the stored columns (no relationship loads)."""
+    values = {attr.key: getattr(cert, attr.key) for attr in Certificate.__mapper__.column_attrs}
+    return Certificate.validation_errors(values)
 
 
 def _send(client, payload: CertificateSubmission):
@@ -116,15 +154,16 @@ def reconcile(session, client, ctx, date_from, date_to, awarding_body_id: int | 
         bodies = bodies.where(AwardingBody.id == awarding_body_id)
     bodies = session.execute(bodies).scalars().all()
     ctx.set_total(len(bodies))
+    prefix = reference_prefix()
     for body in bodies:
         try:
             remote = client.kutse_andja_tunnistused(body.registrikood, date_from, date_to)
         except XRoadError as exc:
-            ctx.reject(f"kutse andja {body.registrikood}", None, str(exc))
+            ctx.reject(f"kutse andja {body.registrikood}", None, str(exc), awarding_body_id=body.id)
             ctx.advance()
             continue
         for problem in remote.problems:
-            ctx.reject(problem.record, problem.field, problem.reason)
+            ctx.reject(problem.record, problem.field, problem.reason, awarding_body_id=body.id)
         local = session.execute(
             select(Certificate).where(Certificate.awarding_body_id == body.id,
                                       Certificate.issue_date.between(date_from, date_to))
@@ -135,9 +174,26 @@ def reconcile(session, client, ctx, date_from, date_to, awarding_body_id: int | 
         for entry in remote.items:
             seen.add(entry.registration_number)
             cert = by_number.get(entry.registration_number) or by_reference.get(entry.reference or "")
+            if cert is None and entry.reference and entry.reference.startswith(prefix + "-"):
+                # ours, but issued outside the period here (the date was changed locally)
+                cert = session.execute(select(Certificate).where(
+                    Certificate.register_reference == entry.reference)).scalar_one_or_none()
+                if cert is None:
+                    ctx.reject(f"kutsetunnistus {entry.registration_number} ({entry.holder_name})",
+                               "taotluseViide",
+                               f"Kutseregistris on kanne meie viitega {entry.reference}, kuid siin sellist "
+                               "tunnistust ei ole", awarding_body_id=body.id)
+                    continue
             if cert is None:
                 continue  # entered by another system: not ours to repair
             if cert.status != "registered" or cert.registration_number != entry.registration_number:
+                problems = transition_errors("Certificate", cert.status, "registered") + _local_errors(cert)
+                if problems or (cert.status == "registered" and cert.registration_number):
+                    ctx.reject(f"kutsetunnistus {cert.id} ({cert.holder_name})", "registrinumber",
+                               f"Kutseregistris kandena {entry.registration_number}, siin "
+                               f"{cert.registration_number or 'registreerimata'} (olek {cert.status}): "
+                               "kontrollige ja parandage käsitsi", awarding_body_id=body.id)
+                    continue
                 cert.status = "registered"
                 cert.registration_number = entry.registration_number
                 cert.register_errors = None
@@ -146,11 +202,12 @@ def reconcile(session, client, ctx, date_from, date_to, awarding_body_id: int | 
                 ctx.count(unchanged=1)
             if entry.revoked and not cert.revoked:
                 ctx.reject(f"kutsetunnistus {entry.registration_number}", "kehtetu",
-                           "registris kehtetu, siin kehtiv: kontrollige kehtetuks tunnistamise otsust")
+                           "registris kehtetu, siin kehtiv: kontrollige kehtetuks tunnistamise otsust",
+                           awarding_body_id=body.id)
         for cert in local:
             if cert.status == "registered" and cert.registration_number not in seen:
                 ctx.reject(f"kutsetunnistus {cert.registration_number} ({cert.holder_name})", "registrinumber",
-                           "märgitud registreerituks, kuid Kutseregistris puudub")
+                           "märgitud registreerituks, kuid Kutseregistris puudub", awarding_body_id=body.id)
         session.commit()
         ctx.advance()
 
@@ -165,7 +222,6 @@ def export_job(ctx, awarding_body_id: int | None = None) -> None:
 
 
 def reconcile_job(ctx, alates: str, kuni: str, awarding_body_id: int | None = None) -> None:
-    import datetime as dt
 
     from app.xroad.kutseregister import KutseregisterClient
 
