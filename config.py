@@ -101,3 +101,18 @@ XROAD_RETRIES = int(os.environ.get("XROAD_RETRIES", "3"))  # retries after the f
 XROAD_BACKOFF = float(os.environ.get("XROAD_BACKOFF", "0.5"))  # seconds; doubles per retry
 # userId of messages sent by unattended jobs (a person's request sends "EE" + their isikukood).
 XROAD_SYSTEM_USER = os.environ.get("XROAD_SYSTEM_USER", "EE90006414")
+
+# Background jobs (README, "Background jobs"). With REDIS_URL they run on RQ workers
+# (`flask eksamihaldus worker`), else in a thread of the web process.
+JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", str(3 * 3600)))  # seconds; RQ kills a job after it
+JOB_RETRY_INTERVALS = os.environ.get("JOB_RETRY_INTERVALS", "30,120,300")  # seconds between RQ retries
+JOB_STALE_AFTER = float(os.environ.get("JOB_STALE_AFTER", "600"))  # seconds without a heartbeat
+# `flask eksamihaldus scheduler`: kind@HH:MM (daily, TIMEZONE) or kind@*/Nm / kind@*/Nh; empty: none.
+JOB_SCHEDULE = os.environ.get(
+    "JOB_SCHEDULE",
+    "register_sync@02:00, ehis_sync@02:30, graduate_import@03:00, reconciliation@04:00, register_export@*/15m",
+)
+JOB_SCHEDULER_TICK = float(os.environ.get("JOB_SCHEDULER_TICK", "30"))  # seconds
+EXPORT_CONCURRENCY = int(os.environ.get("EXPORT_CONCURRENCY", "8"))  # parallel Kutseregister calls
+# taotluseViide = <prefix>-<certificate id>-<random>; one prefix per installation.
+REGISTER_REFERENCE_PREFIX = os.environ.get("REGISTER_REFERENCE_PREFIX", "EKS")

@@ -95,3 +95,44 @@ def job_command(kind, param, wait):
     current_app.appbuilder.session.refresh(run)
     click.echo(f"job #{run.id} {kind}: {status}; created {run.created_count}, updated {run.updated_count}, "
                f"unchanged {run.unchanged_count}, rejected {run.rejected_count}")
+
+
+@cli.command("worker")
+@click.option("--queues", "-q", default="sync,import,export", show_default=True,
+              help="Comma-separated RQ queues, in priority order.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Run RQ's scheduler too (needed for retries with intervals).")
+def worker_command(queues, burst, with_scheduler):
+    """An RQ worker for the job queues, with this app built once (work horses fork from it)."""
+    from redis import Redis
+    from rq import Worker
+
+    from jobs.tasks import use_app
+
+    redis_url = current_app.config.get("REDIS_URL")
+    if not redis_url:
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in the web process")
+    use_app(current_app._get_current_object())
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    worker = Worker(names, connection=Redis.from_url(redis_url))
+    worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+@cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Look once (from the last minute) and exit.")
+def scheduler_command(once):
+    """Start the jobs of JOB_SCHEDULE when they fall due (nightly syncs, periodic export)."""
+    import datetime as dt
+    import logging
+
+    from jobs.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler = Scheduler(current_app._get_current_object())
+    if once:
+        scheduler.last -= dt.timedelta(minutes=1)
+        for kind, run_id, created in scheduler.tick():
+            click.echo(f"{kind}: run #{run_id} {'queued' if created else 'already active'}")
+        return
+    scheduler.run_forever()

@@ -8,7 +8,16 @@ from flask import current_app
 
 from app.services.jobruns import create_run
 
-RETRY_INTERVALS = [30, 120, 300]
+RETRY_INTERVALS = [30, 120, 300]  # seconds; JOB_RETRY_INTERVALS overrides (needs `--with-scheduler`)
+
+
+def retry_intervals(app) -> list[int]:
+    value = app.config.get("JOB_RETRY_INTERVALS")
+    if value is None or value == "":
+        return list(RETRY_INTERVALS)
+    if isinstance(value, str):
+        return [int(v) for v in value.replace(" ", "").split(",") if v]
+    return [int(v) for v in value]
 
 
 def start(kind: str, params: dict[str, Any] | None = None, *, actor: str, user_id: int | None = None,
@@ -34,9 +43,10 @@ def _dispatch(app, queue_name: str, run_id: int) -> None:
         from rq import Queue, Retry
 
         queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+        intervals = retry_intervals(app)
         queue.enqueue(
             "jobs.tasks.run_job", run_id, job_id=f"jobrun-{run_id}",
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
             job_timeout=app.config.get("JOB_TIMEOUT", 3 * 3600), result_ttl=86400, failure_ttl=7 * 86400,
         )
         return

@@ -21,7 +21,8 @@ from app.models import JobRun, JobRunError
 from app.models.base import utcnow
 
 ACTIVE = ("queued", "running")
-# A running job that has not written a heartbeat for this long has lost its worker.
+# A running job that has not written a heartbeat for this long has lost its worker
+# (JOB_STALE_AFTER, in seconds, overrides it).
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_ERROR_ROWS = 10_000  # beyond this, errors are only counted
 
@@ -58,6 +59,13 @@ def _active(session: Session, key: str) -> JobRun | None:
     ).scalar_one_or_none()
 
 
+def stale_after() -> dt.timedelta:
+    from flask import current_app, has_app_context
+
+    seconds = current_app.config.get("JOB_STALE_AFTER") if has_app_context() else None
+    return dt.timedelta(seconds=float(seconds)) if seconds else STALE_AFTER
+
+
 def _is_stale(run: JobRun) -> bool:
     if run.status != "running":
         return False
@@ -66,13 +74,23 @@ def _is_stale(run: JobRun) -> bool:
         return False
     if beat.tzinfo is None:
         beat = beat.replace(tzinfo=dt.UTC)
-    return utcnow() - beat > STALE_AFTER
+    return utcnow() - beat > stale_after()
 
 
-def fail_stale(session: Session, run: JobRun) -> None:
+def sweep_stale(session: Session) -> list[int]:
+    """Fail every running job whose worker is gone (the scheduler calls this each tick)."""
+    running = session.execute(select(JobRun).where(JobRun.status == "running")).scalars().all()
+    stale = [run for run in running if _is_stale(run)]
+    for run in stale:
+        fail_stale(session, run, restarted=False)
+    return [run.id for run in stale]
+
+
+def fail_stale(session: Session, run: JobRun, restarted: bool = True) -> None:
     run.status = "failed"
     run.finished_at = utcnow()
-    run.message = "Töötleja kadus töö ajal (südamelöök puudub); töö käivitati uuesti."
+    run.message = "Töötleja kadus töö ajal (südamelöök puudub)" + (
+        "; töö käivitati uuesti." if restarted else "; käivitage töö uuesti.")
     session.commit()
 
 
