@@ -516,6 +516,7 @@ class _Builder:
             if confirm:
                 e.candidate_confirmed = True
                 e.confirmed_at = _at(term - dt.timedelta(days=rnd.randint(70, 120)), 10)
+                e.exam_language = language
         return self.add(e)
 
     # exam sessions, registrations, assessors, results. Children copy owner columns from their
@@ -578,7 +579,8 @@ class _Builder:
             place_address=None if at_school else self.body_address[body.id],
             starts_at=_at(day, 9), ends_at=_at(day + dt.timedelta(days=length - 1), 15),
             language="ru" if russian else "et", capacity=max(8, -(-(len(chunk) + 2) // 4) * 4),
-            registration_deadline=day - dt.timedelta(days=21), status=status))
+            registration_deadline=day - dt.timedelta(days=21), status=status,
+            cancellation_reason="Hindamiskomisjon ei olnud täies koosseisus" if status == "cancelled" else None))
         self.sessions.append((x, chunk))
 
     def register(self, x: m.ExamSession, chunk: list[m.Enrolment]) -> list[m.Registration]:

@@ -122,3 +122,10 @@ def after(start_field: str, end_field: str, values: dict[str, Any], message=None
     if end <= start:
         return [(end_field, str(message or _l("must be after the start")))]
     return []
+
+
+def special_arrangements(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Cross-field rule (joint application, registration): ticked special arrangements are described."""
+    if values.get("special_arrangements_needed") and not (values.get("special_arrangements") or "").strip():
+        return [("special_arrangements", str(_l("describe the special arrangements the candidate needs")))]
+    return []

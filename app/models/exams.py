@@ -21,6 +21,10 @@ from app.models.standards import (
 )
 
 
+# A session in one of these statuses no longer holds its candidates.
+CLOSED_SESSION_STATUSES = ("closed", "cancelled")
+
+
 class ExamSession(DomainModel):
     __tablename__ = "exam_session"
     __choices__ = {"status": c.SESSION_STATUS, "language": c.STUDY_LANGUAGE}
@@ -39,6 +43,7 @@ class ExamSession(DomainModel):
     capacity: Mapped[int] = mapped_column(Integer, default=20, nullable=False)
     registration_deadline: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="draft", nullable=False, index=True)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
     awarding_body: Mapped[AwardingBody] = relationship()
     standard: Mapped[OccupationalStandard] = relationship()
@@ -60,7 +65,22 @@ class ExamSession(DomainModel):
             "place_address"
         ):
             errors.append(("place_address", str(_l("give an address or choose a school as the place"))))
+        if (values.get("specialisation") or values.get("specialisation_id")) and (
+            values.get("partial_qualification") or values.get("partial_qualification_id")
+        ):
+            errors.append(("partial_qualification", str(
+                _l("an exam is for a specialisation or for a partial qualification, not both"))))
+        if values.get("status") == "cancelled" and not values.get("cancellation_reason"):
+            errors.append(("cancellation_reason", str(_l("a cancellation needs a reason"))))
         return errors
+
+    @property
+    def place(self) -> str:
+        return ", ".join(str(p) for p in (self.place_school, self.place_address) if p)
+
+    def is_open(self) -> bool:
+        """Open = not closed or cancelled (a candidate may be in one open session per standard)."""
+        return self.status not in CLOSED_SESSION_STATUSES
 
     def __repr__(self) -> str:
         start = self.starts_at.strftime("%d.%m.%Y") if self.starts_at else ""
@@ -91,9 +111,18 @@ class Registration(DomainModel):
 
     @classmethod
     def cross_field_errors(cls, values):
+        errors = v.special_arrangements(values)
         if values.get("status") == "withdrawn" and not values.get("withdrawal_reason"):
-            return [("withdrawal_reason", str(_l("a withdrawal needs a reason")))]
-        return []
+            errors.append(("withdrawal_reason", str(_l("a withdrawal needs a reason"))))
+        return errors
+
+    @property
+    def exam_place(self) -> str:
+        return self.exam_session.place if self.exam_session else ""
+
+    @property
+    def exam_starts_at(self) -> dt.datetime | None:
+        return self.exam_session.starts_at if self.exam_session else None
 
     def __repr__(self) -> str:
         return f"{self.enrolment.person if self.enrolment else ''} – {self.exam_session}"

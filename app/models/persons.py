@@ -54,6 +54,7 @@ class Enrolment(DomainModel):
         "study_language": c.STUDY_LANGUAGE,
         "study_form": c.STUDY_FORM,
         "status": c.ENROLMENT_STATUS,
+        "exam_language": c.STUDY_LANGUAGE,
     }
     __personal_code__ = "person.isikukood"
 
@@ -73,12 +74,21 @@ class Enrolment(DomainModel):
     # Joint application (ühistaotlus) confirmed by the school.
     candidate_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the school states in the joint application (copied to each registration).
+    exam_language: Mapped[str | None] = mapped_column(String(2))
+    special_arrangements_needed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    special_arrangements: Mapped[str | None] = mapped_column(Text)
+    public_consent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     person: Mapped[Person] = relationship(back_populates="enrolments")
     curriculum: Mapped[Curriculum] = relationship()
     school: Mapped[School] = relationship()
     standard: Mapped[OccupationalStandard | None] = relationship()
     awarding_body: Mapped[AwardingBody | None] = relationship()
+
+    @classmethod
+    def cross_field_errors(cls, values):
+        return v.special_arrangements(values)
 
     def __repr__(self) -> str:
         return f"{self.person} – {self.curriculum}"
