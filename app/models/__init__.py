@@ -12,11 +12,13 @@ from app.models.organisations import (
 )
 from app.models.persons import Enrolment, Person
 from app.models.standards import Competence, OccupationalStandard, PartialQualification, Specialisation
+from app.models.statistics import OpenDataStat, StatRefresh, StatSummary
 
 __all__ = [
     "AccountRequest", "Appeal", "AssessorAssignment", "AuditEvent", "AwardingBody",
     "AwardingRight", "Certificate", "CommitteeMember", "Competence", "CompetenceResult",
     "Curriculum", "CurriculumStandardLink", "DataAccess", "Decision", "Enrolment",
-    "ExamSession", "JobRun", "JobRunError", "OccupationalStandard", "PartialQualification", "Person",
-    "QualificationCommittee", "Registration", "Result", "School", "Specialisation",
+    "ExamSession", "JobRun", "JobRunError", "OccupationalStandard", "OpenDataStat", "PartialQualification",
+    "Person", "QualificationCommittee", "Registration", "Result", "School", "Specialisation", "StatRefresh",
+    "StatSummary",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
@@ -87,6 +87,8 @@ class Certificate(DomainModel):
     registration_number: Mapped[str | None] = mapped_column(String(30), unique=True)
     register_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     register_errors: Mapped[str | None] = mapped_column(Text)
+    # When Kutseregister entered it (set where the status becomes "registered"; statistics).
+    registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duplicate_of_id: Mapped[int | None] = fk("certificate.id")
     duplicate_reason: Mapped[str | None] = mapped_column(String(1))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

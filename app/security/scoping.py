@@ -37,6 +37,7 @@ from app.models import (
     Registration,
     Result,
     School,
+    StatSummary,
 )
 from app.security import roles as r
 
@@ -167,6 +168,8 @@ RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
     Certificate: {r.AWARDING_BODY: _ab(Certificate), r.SCHOOL: _school(Certificate)},
     Appeal: {r.AWARDING_BODY: _ab(Appeal), r.SCHOOL: _school(Appeal)},
     JobRun: {r.AWARDING_BODY: _ab(JobRun)},
+    # Derived figures carry the owner columns of the records they count (app.services.statistics).
+    StatSummary: {r.AWARDING_BODY: _ab(StatSummary), r.SCHOOL: _school(StatSummary)},
     JobRunError: {r.AWARDING_BODY: _ab(JobRunError)},
     AuditEvent: {},
     DataAccess: {},

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.models import AwardingBody, Certificate
+from app.models.base import utcnow
 from app.services.states import transition_errors
 from app.xroad.errors import BusinessError, XRoadError
 from app.xroad.types import CertificateSubmission
@@ -112,7 +113,7 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
                 record = f"kutsetunnistus {cert_id} ({holder})"
                 if isinstance(outcome, str):
                     results[cert_id] = {"status": "registered", "registration_number": outcome,
-                                        "register_errors": None}
+                                        "register_errors": None, "registered_at": utcnow()}
                     ctx.count(updated=1)
                 elif isinstance(outcome, BusinessError):
                     results[cert_id] = {"status": "rejected",
@@ -197,6 +198,7 @@ def reconcile(session, client, ctx, date_from, date_to, awarding_body_id: int | 
                 cert.status = "registered"
                 cert.registration_number = entry.registration_number
                 cert.register_errors = None
+                cert.registered_at = cert.registered_at or utcnow()
                 ctx.count(updated=1)
             else:
                 ctx.count(unchanged=1)
