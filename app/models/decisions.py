@@ -94,6 +94,8 @@ class Certificate(DomainModel):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_date: Mapped[dt.date | None] = mapped_column(Date)
+    # When Kutseregister accepted the revocation (NULL on a revoked certificate: still to send).
+    revocation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     decision: Mapped[Decision | None] = relationship()
     awarding_body: Mapped[AwardingBody] = relationship()
