@@ -22,6 +22,7 @@ from app.models import AwardingBody, Certificate
 from app.models.base import utcnow
 from app.services.states import transition_errors
 from app.xroad.errors import BusinessError, XRoadError
+from app.xroad.kutseregister import EXAM_LANGUAGE_IDS
 from app.xroad.types import CertificateSubmission
 
 BATCH = 200
@@ -56,7 +57,7 @@ def submission(cert: Certificate) -> CertificateSubmission:
         reference=cert.register_reference,
         specialisation_id=cert.specialisation.register_id if cert.specialisation else None,
         partial_qualification_id=cert.partial_qualification.register_id if cert.partial_qualification else None,
-        exam_language_id=cert.exam_language,
+        exam_language_id=EXAM_LANGUAGE_IDS.get(cert.exam_language, cert.exam_language) if cert.exam_language else None,
         name_hidden=cert.name_hidden,
         birth_date_hidden=cert.birth_date_hidden,
         certificate_hidden=cert.certificate_hidden,

@@ -40,6 +40,8 @@ CERTIFICATE_TYPES = {"1": "kutsetunnistus", "2": "osakutsetunnistus", "3": "esma
 COMMITTEE_ROLES = {"1": "esimees", "2": "aseesimees", "3": "liige"}
 DUPLICATE_REASONS = {"1": "originaal on kadunud", "2": "originaal on kasutamiskõlbmatu",
                      "3": "kutse andja viga andmetes"}
+# [assumed] ids of eksamikeeled/keel and kutseeksamikeel, by the ISO 639-1 code stored here.
+EXAM_LANGUAGE_IDS = {"et": "1", "ru": "2", "en": "3"}
 REFERENCE_MAX = 64
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
