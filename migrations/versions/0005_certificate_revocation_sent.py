@@ -21,7 +21,7 @@ def upgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revocation_sent_at', sa.DateTime(timezone=True), nullable=True))
     # Certificates revoked before this revision were revoked in the register by hand.
-    op.execute("UPDATE certificate SET revocation_sent_at = now() WHERE revoked AND status = 'registered'")
+    op.execute("UPDATE certificate SET revocation_sent_at = CURRENT_TIMESTAMP WHERE revoked AND status = 'registered'")
 
 
 def downgrade():
