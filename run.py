@@ -2,8 +2,11 @@
 """The one command for a newcomer: `python3 run.py` brings up a working demo.
 
 It creates .venv and installs requirements.txt on first use, then (on SQLite, no Redis needed)
-compiles the translations, applies the migrations, syncs the roles, seeds illustrative demo
-data, prints the URL and one login per role, and serves the app. Options: --host, --port.
+compiles the translations, applies the migrations, syncs the roles, starts simulators of EHIS
+and Kutseregister in background threads and loads master data and graduate lists from them
+through the import jobs (JobRuns, printed one line each), seeds illustrative exam data on top,
+enters the finished certificates into the simulated Kutseregister with the export job, prints
+the URL and one login per role, and serves the app. Options: --host, --port.
 """
 from __future__ import annotations
 
@@ -65,20 +68,31 @@ def main() -> None:
 
     from app import create_app
     from app.demo import logins_path, organisation_of, seed
+    from app.demo_registers import IMPORTS, run_jobs, start_registers
     from app.security.sync import sync_roles
 
     app = create_app()
     with app.app_context():
         upgrade()
         sync_roles(app.appbuilder)
+    servers = start_registers(app)
+    print(f"Simulated registers: EHIS {servers[0].url('/ehis')}, Kutseregister {servers[1].url('/kutseregister')}")
+    print("Loading master data and graduate lists through the import jobs:", flush=True)
+    run_jobs(app, IMPORTS)
+    with app.app_context():
+        print("Seeding illustrative exam data on top …", flush=True)
         logins = seed(app.appbuilder)
+    print("Entering certificates ready for the register through the export job:", flush=True)
+    run_jobs(app, ["register_export"])
+    with app.app_context():
         notes = {username: organisation_of(app.appbuilder, username) for _, username, _ in logins}
         database = app.config["SQLALCHEMY_DATABASE_URI"]
         saved = logins_path()
 
     url = f"http://{args.host}:{args.port}"
     lines = [f"Eksamihaldus demo: {url}", f"Database: {database}",
-             "Demo data are illustrative. Logins (role, username / password):"]
+             "Master data and graduates come from the simulated EHIS and Kutseregister through the jobs",
+             "(Jobs: /jobrunview/list/); exam data are illustrative. Logins (role, username / password):"]
     lines += [f"  {role:<20} {username:<10} / {password}   {notes[username]}".rstrip()
               for role, username, password in logins]
     if not logins:

@@ -6,9 +6,16 @@ Everything else is generated: awarding bodies' registry codes, their rights and 
 persons and their personal codes, exams, results, decisions and certificates. All identifiers
 pass the same checks as real ones (python-stdnum), so the flush guard accepts every row.
 
-``seed(appbuilder)`` is deterministic (``random.Random``), runs only on a database without
-standards, and returns one (role, username, password) login per role. Passwords are generated
+``seed(appbuilder)`` is deterministic (``random.Random``), runs only on a database without exam
+sessions, and returns one (role, username, password) login per role. Passwords are generated
 on the first seed and kept in ``instance/demo-logins.txt`` (git-ignored) for later runs.
+
+On an empty database it builds everything itself. When master data are there already (the demo
+command loads them through the import jobs from the register simulators first), it builds the
+exam workflow on top of them instead: the imported standards, schools, awarding bodies with
+their rights and kutsekomisjonid, and curricula with their links; its own students are routed
+like imported ones (app.services.routing), and certificates of closed sessions are left "ready"
+for the register export job to enter.
 """
 from __future__ import annotations
 
@@ -289,13 +296,23 @@ def _initials(name: str) -> str:
 
 
 # -- the builder ------------------------------------------------------------------------------
+DEFAULT_EMPLOYERS = ["Meistrikoda OÜ", "Tööstuspartner AS"]
+DEFAULT_ADDRESS = "Lõõtsa 6, 11415 Tallinn"
+
+
 class _Builder:
-    def __init__(self, session, rnd: random.Random):
+    def __init__(self, session, rnd: random.Random, imported: bool = False):
         self.s = session
         self.rnd = rnd
+        self.imported = imported  # master data came from the registers: build on them
         self.codes: set[str] = set()
         self.reg_codes: set[str] = {code for _, _, code in SCHOOLS}
         self.counter = Counter()
+        if imported:  # generated codes must not collide with imported ones
+            self.codes |= set(session.scalars(select(m.Person.isikukood).where(m.Person.isikukood.isnot(None))))
+            self.codes |= set(session.scalars(select(m.CommitteeMember.isikukood)))
+            self.reg_codes |= set(session.scalars(select(m.AwardingBody.registrikood)))
+            self.reg_codes |= set(session.scalars(select(m.School.registrikood)))
 
     def add(self, *objs):
         self.s.add_all(objs)
@@ -321,6 +338,9 @@ class _Builder:
         self.std: dict[int, m.OccupationalStandard] = {}
         self.partials: dict[tuple[int, str], m.PartialQualification] = {}
         self.specs: dict[tuple[int, str], m.Specialisation] = {}
+        if self.imported:  # every version the register knows; parts come with the curricula links
+            self.std = {st.register_id: st for st in self.s.scalars(select(m.OccupationalStandard))}
+            return
         rows = list(STANDARDS)
         pott = next(row for row in rows if row[0] == 10489967)
         rows.append((POTTSEPP_NEW, *pott[1:]))
@@ -353,12 +373,17 @@ class _Builder:
 
     def schools_and_bodies(self) -> None:
         rnd = self.rnd
-        self.schools = {ehis: self.add(m.School(ehis_id=ehis, registrikood=code, name=name, status="open"))
-                        for ehis, name, code in SCHOOLS}
+        existing = {s.ehis_id: s for s in self.s.scalars(select(m.School))} if self.imported else {}
+        self.schools = {ehis: existing.get(ehis) or self.add(
+            m.School(ehis_id=ehis, registrikood=code, name=name, status="open")) for ehis, name, code in SCHOOLS}
+        self.schools.update(existing)
         self.bodies: list[m.AwardingBody] = []
         self.body_of: dict[int, m.AwardingBody] = {}  # standard row id -> awarding body
         self.body_address: dict[int, str] = {}
         self.chairs: dict[int, m.CommitteeMember] = {}
+        if self.imported:
+            self.imported_bodies()
+            return
         used_member_ids: set[int] = set()
         for name, first, committee_name, row_ids, address in BODIES:
             body = self.add(m.AwardingBody(
@@ -390,8 +415,24 @@ class _Builder:
                     self.chairs[body.id] = member
         self.s.flush()
 
+    def imported_bodies(self) -> None:
+        """The register's awarding bodies: who holds which right today, who chairs the committee."""
+        self.bodies = list(self.s.scalars(select(m.AwardingBody).order_by(m.AwardingBody.id)))
+        addresses = {name: address for name, *_, address in BODIES}
+        for right in self.s.scalars(select(m.AwardingRight).order_by(m.AwardingRight.valid_from)):
+            if right.valid_from <= TODAY and (right.valid_to is None or TODAY <= right.valid_to):
+                self.body_of[right.standard.register_id] = right.awarding_body
+        members = self.s.scalars(select(m.CommitteeMember).order_by(m.CommitteeMember.role, m.CommitteeMember.id))
+        for member in members:
+            self.chairs.setdefault(member.awarding_body_id, member)
+        for body in self.bodies:
+            self.body_address[body.id] = addresses.get(body.name, DEFAULT_ADDRESS)
+
     def curricula(self) -> None:
         rnd = self.rnd
+        if self.imported:
+            self.imported_curricula()
+            return
         used = {code for plan in CURRICULA.values() for code, *_ in plan if code}
         self.curricula_list: list[tuple[m.Curriculum, int, m.OccupationalStandard | None, int]] = []
         for ehis, plan in CURRICULA.items():
@@ -415,6 +456,20 @@ class _Builder:
                 partial_qualification=self.partials.get((st.register_id, part))))
             self.curriculum_part[cur.id] = (link.specialisation, link.partial_qualification)
         self.s.flush()
+
+    def imported_curricula(self) -> None:
+        """EHIS's curricula with their links; a curriculum with one link gives its part too."""
+        links = defaultdict(list)
+        for link in self.s.scalars(select(m.CurriculumStandardLink).order_by(m.CurriculumStandardLink.id)):
+            links[link.curriculum_id].append(link)
+        self.curricula_list = []
+        self.curriculum_part = {}
+        for cur in self.s.scalars(select(m.Curriculum).where(m.Curriculum.status == "valid")
+                                  .order_by(m.Curriculum.ehis_code)):
+            own = links.get(cur.id, [])
+            self.curricula_list.append((cur, cur.school.ehis_id, own[0].standard if own else None, 1))
+            if len(own) == 1:
+                self.curriculum_part[cur.id] = (own[0].specialisation, own[0].partial_qualification)
 
     # persons
     def estonian_name(self, female: bool) -> tuple[str, str]:
@@ -454,13 +509,19 @@ class _Builder:
                     school = self.schools[rnd.choice(outside)] if outside else None
                     pool.append((person, "teacher" if school else "other", school.name if school else None, school))
                 else:
-                    employer = EMPLOYERS[body.name][i % 2]
+                    employer = EMPLOYERS.get(body.name, DEFAULT_EMPLOYERS)[i % 2]
                     pool.append((person, representation, employer, None))
             self.assessor_pool[body.id] = pool
         self.s.flush()
 
     def enrolments(self) -> None:
         rnd = self.rnd
+        if self.imported:  # routed like imported graduates, by the rights the register gave
+            from app.services.routing import Router
+
+            self.router = Router(self.s)
+            self.std_by_id = {st.id: st for st in self.std.values()}
+            self.body_by_id = {b.id: b for b in self.bodies}
         weights = [w for *_, w in self.curricula_list]
         self.enrolment_list: list[m.Enrolment] = []
         n_students = 270
@@ -501,7 +562,15 @@ class _Builder:
                         study_form=rnd.choices(["statsionaarne", "toopohine", "mittestatsionaarne"], [75, 15, 10])[0],
                         status=status, expected_graduation=term,
                         graduation_date=term if status == "lopetanud" else None)
-        if st is None:
+        if self.imported:
+            route = self.router.route(cur.id, status, term)
+            e.standard, e.routing_problem = self.std_by_id.get(route.standard_id), route.problem
+            e.awarding_body = self.body_by_id.get(route.awarding_body_id)
+            if e.awarding_body is not None and status in ("lopetanud", "oppimas"):
+                if rnd.random() < (0.88 if term <= dt.date(2027, 1, 31) else 0.2):
+                    e.candidate_confirmed = True
+                    e.confirmed_at = _at(term - dt.timedelta(days=rnd.randint(70, 120)), 10)
+        elif st is None:
             e.routing_problem = NO_STANDARD
         elif not st.is_valid_on(term):
             e.routing_problem = (f"Õppekava on seotud aegunud kutsestandardi versiooniga „{st.name}” "
@@ -713,7 +782,9 @@ class _Builder:
             signer=d.signer, name_hidden=not reg.public_consent, birth_date_hidden=not reg.public_consent,
             register_reference=f"EKS-{rnd.getrandbits(48):012x}",
         )
-        if x.status == "closed":
+        if x.status == "closed" and self.imported:
+            cert.status, cert.register_reference = "ready", None  # the register export job enters it
+        elif x.status == "closed":
             cert.status = "registered"
             cert.registration_number = str(self.seq("certificate", 198_400))
         else:
@@ -722,6 +793,11 @@ class _Builder:
 
     def operations(self) -> None:
         rnd = self.rnd
+        if self.imported:  # the register export and the import jobs write the real history
+            self.appeals()
+            self.account_requests()
+            self.s.flush()
+            return
         registered = [c for c in self.certificates if c.status == "registered"]
         # One rejected by the register, one duplicate of a lost original.
         rejected = registered[len(registered) // 2]
@@ -744,7 +820,13 @@ class _Builder:
             signer=original.signer, status="registered", duplicate_of=original, duplicate_reason="1",
             registration_number=str(self.seq("certificate", 198_400)),
             register_reference=f"EKS-{rnd.getrandbits(48):012x}"))
-        # Appeals against refusals: one dismissed, one pending, one late with a reason.
+        self.appeals()
+        self.jobs(rejected)
+        self.account_requests()
+        self.s.flush()
+
+    def appeals(self) -> None:
+        """Appeals against refusals: one dismissed, one pending, one late with a reason."""
         confirmed = sorted((d for d in self.refusals if d.status == "confirmed"), key=lambda d: d.decision_date)
         plans = [("dismissed", 14, None),
                  ("dismissed", 41, "Taotleja viibis otsuse teatavaks tegemise ajal haiglaravil"),
@@ -758,9 +840,6 @@ class _Builder:
                             "lubatud töövõtteid, ja palub otsuse uuesti läbi vaadata.",
                 handling_body=f"{d.registration.exam_session.awarding_body.name} apellatsioonikomisjon",
                 outcome=outcome, outcome_date=None if outcome == "pending" else filed + dt.timedelta(days=21)))
-        self.jobs(rejected)
-        self.account_requests()
-        self.s.flush()
 
     def jobs(self, rejected: m.Certificate) -> None:
         top = self.top_body()
@@ -905,6 +984,11 @@ def _existing_logins(appbuilder) -> list[tuple[str, str, str]]:
     return logins
 
 
+def _demo_users(appbuilder) -> bool:
+    return any((u := appbuilder.sm.find_user(username=name)) is not None
+               and (u.email or "").endswith("@" + DEMO_EMAIL_DOMAIN) for _, name in ROLE_USERS)
+
+
 def _create_users(appbuilder, b: _Builder) -> list[tuple[str, str, str]]:
     sm, rnd = appbuilder.sm, b.rnd
     assessor = b.demo_assessor()
@@ -929,13 +1013,14 @@ def _create_users(appbuilder, b: _Builder) -> list[tuple[str, str, str]]:
 def seed(appbuilder, seed: int = 2026) -> list[tuple[str, str, str]]:
     """Fill an empty database with demo data and users; returns (role, username, password)."""
     session = appbuilder.session
-    if session.scalar(select(func.count()).select_from(m.OccupationalStandard)):
+    if session.scalar(select(func.count()).select_from(m.ExamSession)) or _demo_users(appbuilder):
         return _existing_logins(appbuilder)
     missing = [role for role, _ in ROLE_USERS if appbuilder.sm.find_role(role) is None]
     if missing:
         raise RuntimeError(f"roles missing ({', '.join(missing)}): run `flask eksamihaldus sync-roles` first")
     with acting_as(ACTOR):
-        builder = _Builder(session, random.Random(seed))
+        imported = bool(session.scalar(select(func.count()).select_from(m.AwardingBody)))
+        builder = _Builder(session, random.Random(seed), imported=imported)
         try:
             builder.build()
             logins = _create_users(appbuilder, builder)  # commits the demo data with the users

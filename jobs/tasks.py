@@ -108,7 +108,7 @@ def run_job(run_id: int, app=None) -> str:
                 kind.function()(ctx, **params)
         except Exception as exc:  # the run records the failure; the worker stays alive
             session.rollback()
-            ctx.checkpoint(force=True)
+            ctx.checkpoint(final=True)
             log.exception("job %s failed", run_id)
             left = _retries_left()
             retry = f"\nRQ proovib uuesti (veel {left} korda)." if left else ""
@@ -116,7 +116,7 @@ def run_job(run_id: int, app=None) -> str:
                  message=f"{type(exc).__name__}: {exc}"[:2000] + retry + "\n"
                  + traceback.format_exc(limit=3)[-1500:])
             raise
-        ctx.checkpoint(force=True)
+        ctx.checkpoint(final=True)
         status = "partial" if ctx.counts["rejected"] else "succeeded"
         mark(engine, run_id, status=status, finished_at=utcnow(), progress_done=ctx.done)
         return status

@@ -125,3 +125,62 @@ def test_demo_users_log_in_and_see_their_own_organisation(app, db, seeded):
     client, headers = login("assessor", "/examsessionview/list/")
     body = client.get("/api/v1/exam_session/", query_string=q, headers=headers).json
     assert {row["id"] for row in body["result"]} == {a.exam_session_id for a in sittings}
+
+
+def test_demo_loads_master_data_and_graduates_through_the_jobs_and_seeds_on_top(app, db, tmp_path):
+    """What `python3 run.py` does: simulators, import jobs, seed on top, export job — and a
+    restart (new simulators, the same database) that finds everything consistent."""
+    from app.demo_registers import IMPORTS, run_jobs, start_registers
+    from app.services.jobruns import create_run
+    from jobs.tasks import run_job
+
+    app.config["DEMO_LOGINS_FILE"] = str(tmp_path / "demo-logins.txt")
+    saved = {k: app.config.get(k) for k in ("EHIS_XROAD_URL", "KUTSEREGISTER_XROAD_URL")}
+    servers = start_registers(app, scale=1500, curricula=40)
+    lines = []
+    try:
+        runs = run_jobs(app, IMPORTS, lines.append)
+        assert [r.status for r in runs] == ["succeeded", "succeeded", "succeeded"], [r.message for r in runs]
+        standards, bodies = (db.scalar(select(func.count()).select_from(t)) for t in (m.OccupationalStandard,
+                                                                                      m.AwardingBody))
+        imported_enrolments = db.scalar(select(func.count()).select_from(m.Enrolment))
+        assert imported_enrolments == runs[2].created_count > 1000
+        logins = seed(app.appbuilder)
+        assert [role for role, _, _ in logins] == ROLES
+        # on top: no master data of its own, its students routed like imported ones
+        assert (db.scalar(select(func.count()).select_from(m.OccupationalStandard)),
+                db.scalar(select(func.count()).select_from(m.AwardingBody))) == (standards, bodies)
+        assert db.scalar(select(func.count()).select_from(m.Enrolment)) > imported_enrolments
+        assert db.scalar(select(func.count()).select_from(m.ExamSession)) > 10
+        ready = db.scalar(select(func.count()).where(m.Certificate.status == "ready"))
+        assert ready > 10 and db.scalar(select(func.count()).where(m.Certificate.status == "registered")) == 0
+
+        (export,) = run_jobs(app, ["register_export"], lines.append)
+        assert export.status in ("succeeded", "partial") and export.progress_total == ready
+        kr = servers[1].app
+        numbers = set(db.scalars(select(m.Certificate.registration_number).where(m.Certificate.status == "registered")))
+        assert len(numbers) == export.updated_count > 0.8 * ready
+        assert numbers == {c.registrinumber for c in kr.certificates()}
+        assert len(lines) == 4 and all("created" in line for line in lines)
+        # the awarding body user's body holds sessions and certificates in the register
+        awarding = _user(app, "awarding")
+        assert db.scalar(select(func.count()).where(m.ExamSession.awarding_body_id == awarding.awarding_body_id))
+        assert seed(app.appbuilder) == logins
+    finally:
+        for server in servers:
+            server.stop()
+    # a restart: fresh simulators take back what was registered; everything agrees
+    servers = start_registers(app, scale=1500, curricula=40)
+    try:
+        again = run_jobs(app, IMPORTS, lines.append)
+        assert [(r.created_count, r.updated_count) for r in again] == [(0, 0)] * 3
+        run, _ = create_run(db, "reconciliation", {"alates": "2020-01-01", "kuni": "2030-12-31"}, actor="t")
+        assert run_job(run.id, app) == "succeeded"
+        db.expire_all()
+        run = db.get(m.JobRun, run.id)
+        assert run.rejected_count == 0 and run.unchanged_count == len(numbers)
+    finally:
+        for server in servers:
+            server.stop()
+        app.config.update(saved)
+        app.config.pop("DEMO_LOGINS_FILE", None)

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import JobRun, JobRunError
@@ -131,26 +131,56 @@ class JobContext:
             self._errors.append({"record": str(record)[:255], "field": field, "reason": reason,
                                  "awarding_body_id": awarding_body_id or self.awarding_body_id})
 
-    def checkpoint(self, force: bool = False) -> None:
+    def checkpoint(self, force: bool = False, final: bool = False) -> None:
+        """Write progress, counts and buffered error rows (at most every ``interval`` seconds
+        unless forced). ``final``: the job's transaction is over and this write must happen."""
         now = time.monotonic()
-        if not force and now - self._last < self.interval:
+        if not (force or final) and now - self._last < self.interval:
             return
         self._last = now
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(JobRun.__table__).where(JobRun.__table__.c.id == self.run_id).values(
-                    progress_done=self.done, progress_total=self.total, heartbeat_at=utcnow(),
-                    created_count=self.counts["created"], updated_count=self.counts["updated"],
-                    unchanged_count=self.counts["unchanged"], rejected_count=self.counts["rejected"],
-                )
+        if self.engine.dialect.name == "sqlite":
+            self._checkpoint_sqlite(final)
+        else:
+            with self.engine.begin() as conn:
+                self._write(conn)
+            self._flushed()
+
+    def _write(self, conn) -> None:
+        conn.execute(
+            update(JobRun.__table__).where(JobRun.__table__.c.id == self.run_id).values(
+                progress_done=self.done, progress_total=self.total, heartbeat_at=utcnow(),
+                created_count=self.counts["created"], updated_count=self.counts["updated"],
+                unchanged_count=self.counts["unchanged"], rejected_count=self.counts["rejected"],
             )
-            if self._errors:
-                conn.execute(
-                    insert(JobRunError.__table__),
-                    [{**e, "job_run_id": self.run_id, "at": utcnow()} for e in self._errors],
-                )
-                self._errors_written += len(self._errors)
-                self._errors = []
+        )
+        if self._errors:
+            conn.execute(
+                insert(JobRunError.__table__),
+                [{**e, "job_run_id": self.run_id, "at": utcnow()} for e in self._errors],
+            )
+
+    def _flushed(self) -> None:
+        self._errors_written += len(self._errors)
+        self._errors = []
+
+    def _checkpoint_sqlite(self, final: bool) -> None:
+        """SQLite has one writer: while the job's own transaction writes, a progress update on
+        another connection would wait for it (5 s, then fail the job). Wait briefly and skip
+        instead; the counts and the buffered error rows go with a later checkpoint."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {30_000 if final else 50}")
+            try:
+                self._write(conn)
+                conn.commit()
+            except OperationalError:
+                conn.rollback()
+                if final:
+                    raise
+                return
+            finally:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 5000")
+                conn.commit()
+        self._flushed()
 
 
 def mark(engine, run_id: int, **values: Any) -> None:

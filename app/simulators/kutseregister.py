@@ -96,6 +96,24 @@ class KutseregisterSimulator(SoapSimulator):
     def state(self) -> dict[str, Any]:
         return {**super().state(), "certificates": len(self._certificates)}
 
+    def restore(self, certificates) -> int:
+        """Take back what an earlier run of the simulator registered (e.g. the demo's database
+        after a restart), so reconciliation agrees and new numbers do not repeat old ones."""
+        n = 0
+        with self._store_lock:
+            for cert in certificates:
+                self._certificates[cert.registrinumber] = cert
+                if cert.taotluse_viide:
+                    service = adapter.DUPLICATE if cert.duplikaat else adapter.ADD_CERTIFICATE
+                    self._by_reference[(service, cert.asutus, cert.taotluse_viide)] = cert.registrinumber
+                number = cert.registrinumber
+                if number.startswith("O") and number[1:].isdigit():
+                    self._next["partial"] = max(self._next["partial"], int(number[1:]) + 1)
+                elif number.isdigit():
+                    self._next["main"] = max(self._next["main"], int(number) + 1)
+                n += 1
+        return n
+
     def _next_number(self, tyyp: str) -> str:
         if tyyp == "2":
             number = f"O{self._next['partial']:06d}"
