@@ -71,13 +71,14 @@ def _changes(obj: DomainModel, action: str) -> dict[str, list[Any]]:
 
 
 def _transition_errors(obj: DomainModel) -> list[tuple[str, str]]:
-    """A stored record's status may only follow the allowed transitions (app.services.states).
+    """A stored record's status may only follow the allowed transitions, and a locked record
+    (a submitted result, a confirmed decision, ...) keeps its values (app.services.states).
     New rows are not checked here: jobs and seeds may insert history in any status."""
-    from app.services.states import state_errors
+    from app.services.states import lock_errors, state_errors
 
     if inspect(obj).pending:
         return []
-    return state_errors(obj)
+    return state_errors(obj) + lock_errors(obj)
 
 
 def _audited(obj: Any) -> bool:
@@ -99,6 +100,13 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         errors = obj.validation_errors(obj.values()) + _transition_errors(obj)
         if errors:
             raise DomainValidationError(errors, entity=type(obj).__name__)
+    from app.services.states import delete_errors
+
+    for obj in session.deleted:
+        if isinstance(obj, DomainModel):
+            errors = delete_errors(obj)
+            if errors:
+                raise DomainValidationError(errors, entity=type(obj).__name__)
     # Remember what the after-flush hook must record; ids of new rows come after the flush.
     rows = session.info.setdefault("audit_pending", [])
     for obj in session.new:

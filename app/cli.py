@@ -134,5 +134,7 @@ def scheduler_command(once):
         scheduler.last -= dt.timedelta(minutes=1)
         for kind, run_id, created in scheduler.tick():
             click.echo(f"{kind}: run #{run_id} {'queued' if created else 'already active'}")
+        for thread in current_app.extensions.get("eks_job_threads", []):  # without Redis: run here
+            thread.join()
         return
     scheduler.run_forever()

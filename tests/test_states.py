@@ -18,7 +18,9 @@ def test_illegal_transition_refused_for_a_job(world, db):
     assert db.get(m.ExamSession, world.ids["x1"]).status == "held"
 
 
-def test_illegal_transition_refused_by_the_api(world, login):
+def test_illegal_transition_refused_by_the_api(world, login, db):
+    db.get(m.Result, world.ids["res1"]).status = "submitted"  # a decision needs a submitted result
+    db.commit()
     ab1 = login("ab1")
     response = ab1.api("put", f"/api/v1/decision/{world.ids['d1']}", json={"status": "confirmed"})
     assert response.status_code == 200, response.json

@@ -28,4 +28,7 @@ def api_for(view_cls: type, read_only: bool = False) -> type:
         attrs.update(list_title=title, show_title=title, add_title=title, edit_title=title)
     if read_only:
         attrs["include_route_methods"] = {"get", "get_list", "info"}
-    return type(f"{model.__name__}Api", (ScopedModelRestApi,), attrs)
+    from app.api.outcomes import MIXINS  # endpoints beyond CRUD (results grid, decisions, ...)
+
+    bases = (MIXINS[model], ScopedModelRestApi) if model in MIXINS else (ScopedModelRestApi,)
+    return type(f"{model.__name__}Api", bases, attrs)

@@ -109,12 +109,38 @@ class Certificate(DomainModel):
     @classmethod
     def cross_field_errors(cls, values):
         errors = v.not_before("valid_from", "valid_to", values)
+        # Valid for at most the standard's validity years (default five) from valid_from.
+        start, end, standard = values.get("valid_from"), values.get("valid_to"), values.get("standard")
+        years = getattr(standard, "cert_validity_years", None)
+        if start and end and years:
+            limit = _add_years(start, years)
+            if end > limit:
+                errors.append(("valid_to", str(_l(
+                    "a certificate of this standard is valid for at most %(years)s years: until %(date)s at the latest",
+                    years=years, date=limit.strftime("%d.%m.%Y")))))
         if values.get("revoked") and not values.get("revoked_reason"):
             errors.append(("revoked_reason", str(_l("a revocation needs a reason"))))
         return errors
 
+    @property
+    def passed_competences(self) -> str:
+        """The competences the holder passed in the exam decided on (sent to the register)."""
+        result = self.decision.registration.result if self.decision and self.decision.registration else None
+        if result is None:
+            return ""
+        names = sorted((m.competence.register_id, m.competence.name) for m in result.competence_results
+                       if m.passed and m.competence.standard_id == self.standard_id)
+        return "; ".join(name for _, name in names)
+
     def __repr__(self) -> str:
         return f"{self.registration_number or '—'} {self.holder_name}"
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class Appeal(DomainModel):

@@ -80,11 +80,13 @@ MENUS: dict[str, set[str]] = {
         "Students", "Persons", "Enrolments", "Problems",
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
+        "Results entry", "Decisions by session",
         "Administration", "Job runs", "Start a job", "Audit events", "Data access log", "Account requests",
     },
     AWARDING_BODY: {
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
+        "Results entry", "Decisions by session",
         "Students", "Enrolments", "Persons",
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications", "Awarding bodies", "Awarding rights",
@@ -100,7 +102,7 @@ MENUS: dict[str, set[str]] = {
     },
     ASSESSOR: {
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
-        "Competence results", "Students", "Persons", "Enrolments",
+        "Competence results", "Results entry", "Students", "Persons", "Enrolments",
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications",
     },

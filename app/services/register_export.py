@@ -7,18 +7,25 @@ Calls run with bounded concurrency; the database is written from this thread onl
 
 A reference is ``<prefix>-<certificate id>-<random>``: the random part keeps two installations
 (or a restored copy of the database) that talk to the same register from ever sharing one.
+
+A duplicate (a certificate with ``duplicate_of``) goes the same way through
+``kutsetunnistuseDuplikaat`` (idempotent on its own reference) and gets its own number. After the
+ready certificates, revocations of registered certificates are sent (``kutsetunnistuseKehtetuks``,
+harmless to repeat) and ``revocation_sent_at`` records that the register has them. Each
+certificate carries the competences its holder passed in the exam decided on.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.models import AwardingBody, Certificate
+from app.models import AwardingBody, Certificate, Competence, CompetenceResult, Decision, Result
 from app.models.base import utcnow
 from app.services.states import transition_errors
 from app.xroad.errors import BusinessError, XRoadError
@@ -43,8 +50,9 @@ def reference_for(cert: Certificate, prefix: str | None = None) -> str:
     return f"{prefix or reference_prefix()}-{cert.id}-{secrets.token_hex(6)}"
 
 
-def submission(cert: Certificate) -> CertificateSubmission:
+def submission(cert: Certificate, competence_ids: tuple[int, ...] = ()) -> CertificateSubmission:
     return CertificateSubmission(
+        competence_ids=tuple(competence_ids),
         awarding_body=cert.awarding_body.registrikood,
         holder_name=cert.holder_name,
         isikukood=cert.isikukood or "",
@@ -64,12 +72,60 @@ def submission(cert: Certificate) -> CertificateSubmission:
     )
 
 
+@dataclass(frozen=True)
+class DuplicateOrder:
+    """A duplicate (a Certificate with duplicate_of) goes to ``kutsetunnistuseDuplikaat``."""
+
+    awarding_body: str
+    original_number: str
+    cert_type: str
+    reason: str
+    reference: str
+
+
+def _payload(cert: Certificate, competences: dict[int, tuple[int, ...]]):
+    if cert.duplicate_of_id is not None:
+        return DuplicateOrder(cert.awarding_body.registrikood, cert.duplicate_of.registration_number,
+                              cert.duplicate_of.cert_type, cert.duplicate_reason, cert.register_reference)
+    return submission(cert, competences.get(cert.id, ()))
+
+
+def _duplicate_errors(cert: Certificate) -> list[tuple[str, str]]:
+    if cert.duplicate_of_id is None:
+        return []
+    if cert.duplicate_of.status != "registered" or not cert.duplicate_of.registration_number:
+        return [("duplicate_of", "originaal ei ole Kutseregistrisse kantud")]
+    if not cert.duplicate_reason:
+        return [("duplicate_reason", "duplikaadi põhjus puudub")]
+    return []
+
+
+def passed_competence_ids(session, cert_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """Register ids of the competences each certificate's holder passed in the exam decided on."""
+    if not cert_ids:
+        return {}
+    query = (
+        select(Certificate.id, Competence.register_id)
+        .join(Decision, Decision.id == Certificate.decision_id)
+        .join(Result, Result.registration_id == Decision.registration_id)
+        .join(CompetenceResult, CompetenceResult.result_id == Result.id)
+        .join(Competence, Competence.id == CompetenceResult.competence_id)
+        .where(Certificate.id.in_(cert_ids), CompetenceResult.passed.is_(True),
+               Competence.standard_id == Certificate.standard_id)
+        .order_by(Certificate.id, Competence.register_id)
+    )
+    found: dict[int, list[int]] = {}
+    for cert_id, register_id in session.execute(query):
+        found.setdefault(cert_id, []).append(register_id)
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def _ready(session, awarding_body_id: int | None, after_id: int):
     query = (
         select(Certificate)
         .options(joinedload(Certificate.awarding_body), joinedload(Certificate.standard),
                  joinedload(Certificate.signer), joinedload(Certificate.specialisation),
-                 joinedload(Certificate.partial_qualification))
+                 joinedload(Certificate.partial_qualification), joinedload(Certificate.duplicate_of))
         .where(Certificate.status == "ready", Certificate.id > after_id)
         .order_by(Certificate.id).limit(BATCH)
     )
@@ -82,7 +138,8 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
     count = select(func.count(Certificate.id)).where(Certificate.status == "ready")
     if awarding_body_id is not None:
         count = count.where(Certificate.awarding_body_id == awarding_body_id)
-    ctx.set_total(session.execute(count).scalar())
+    revocations = _revocations(session, awarding_body_id)
+    ctx.set_total(session.execute(count).scalar() + len(revocations))
     last_id = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while True:
@@ -95,7 +152,7 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
             prefix = reference_prefix()
             sendable = []
             for cert in certs:
-                errors = _local_errors(cert)
+                errors = _local_errors(cert) + _duplicate_errors(cert)
                 if errors:  # stored before the checks existed: the flush guard refuses any change
                     for field, reason in errors:
                         ctx.reject(f"kutsetunnistus {cert.id} ({cert.holder_name})", field,
@@ -105,7 +162,9 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
                 if not cert.register_reference:
                     cert.register_reference = reference_for(cert, prefix)
                 sendable.append(cert)
-            payloads = [(cert.id, cert.awarding_body_id, cert.holder_name, submission(cert)) for cert in sendable]
+            competences = passed_competence_ids(session, [c.id for c in sendable if c.duplicate_of_id is None])
+            payloads = [(cert.id, cert.awarding_body_id, cert.holder_name, _payload(cert, competences))
+                        for cert in sendable]
             session.commit()
             # 2. bounded concurrent calls; 3. results written here, one commit per batch
             results = {}
@@ -130,6 +189,41 @@ def export_certificates(session, client, ctx, awarding_body_id: int | None = Non
                     for key, value in results[cert.id].items():
                         setattr(cert, key, value)
             session.commit()
+    send_revocations(session, client, ctx, revocations)
+
+
+def _revocations(session, awarding_body_id: int | None) -> list[int]:
+    """Registered certificates revoked here whose revocation the register does not have yet."""
+    query = select(Certificate.id).where(
+        Certificate.status == "registered", Certificate.revoked.is_(True), Certificate.revocation_sent_at.is_(None),
+        Certificate.registration_number.is_not(None)).order_by(Certificate.id)
+    if awarding_body_id is not None:
+        query = query.where(Certificate.awarding_body_id == awarding_body_id)
+    return list(session.execute(query).scalars())
+
+
+def send_revocations(session, client, ctx, cert_ids: list[int]) -> None:
+    """``kutsetunnistuseKehtetuks`` per revoked certificate (repeating one is harmless); the
+    time the register accepted it is stored, a failure is listed and retried by the next run."""
+    for cert_id in cert_ids:
+        cert = session.execute(select(Certificate).options(joinedload(Certificate.awarding_body))
+                               .where(Certificate.id == cert_id)).scalar_one()
+        record = f"kutsetunnistus {cert.registration_number} ({cert.holder_name})"
+        try:
+            client.kutsetunnistuse_kehtetuks(cert.awarding_body.registrikood, cert.registration_number,
+                                             cert.revoked_reason or "", cert.revoked_date or cert.issue_date)
+        except BusinessError as exc:
+            for error in exc.errors:
+                ctx.reject(record, error.element, f"kehtetuks tunnistamine: {error.message}",
+                           awarding_body_id=cert.awarding_body_id)
+        except XRoadError as exc:
+            ctx.reject(record, None, f"kehtetuks tunnistamise saatmine ebaõnnestus, proovitakse uuesti: {exc}",
+                       awarding_body_id=cert.awarding_body_id)
+        else:
+            cert.revocation_sent_at = utcnow()
+            ctx.count(updated=1)
+        ctx.advance()
+        session.commit()
 
 
 def _local_errors(cert: Certificate) -> list[tuple[str, str]]:
@@ -138,8 +232,12 @@ def _local_errors(cert: Certificate) -> list[tuple[str, str]]:
     return Certificate.validation_errors(values)
 
 
-def _send(client, payload: CertificateSubmission):
+def _send(client, payload: CertificateSubmission | DuplicateOrder):
     try:
+        if isinstance(payload, DuplicateOrder):
+            return client.kutsetunnistuse_duplikaat(payload.awarding_body, payload.original_number,
+                                                    payload.cert_type, payload.reason,
+                                                    taotluse_viide=payload.reference)
         return client.kutsetunnistuse_lisamine(payload)
     except BusinessError as exc:
         return exc

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api import api_for
-from app.views import admin, exams, jobs, master, outcomes, students
+from app.views import admin, exams, grid, jobs, master, outcomes, students
 
 # (view, name = permission and menu name, label, category, icon, read-only API)
 SCREENS = [
@@ -55,6 +55,11 @@ def register(appbuilder) -> None:
             appbuilder.add_api(api_for(view, read_only=read_only))
     appbuilder.add_view(jobs.JobStartView, "Start a job", label=_l("Start a job"), icon="fa-play",
                         category="Administration", category_label=CATEGORY_LABELS["Administration"])
+    # Work on a whole exam session: the results grid and the kutsekomisjon's decisions.
+    appbuilder.add_view(grid.ResultGridView, "Results entry", label=_l("Results entry"), icon="fa-table",
+                        category="Exams", category_label=CATEGORY_LABELS["Exams"])
+    appbuilder.add_view(grid.SessionDecisionView, "Decisions by session", label=_l("Decisions by session"),
+                        icon="fa-gavel", category="Exams", category_label=CATEGORY_LABELS["Exams"])
     appbuilder.add_view_no_menu(admin.JobRunErrorView)
     appbuilder.add_api(api_for(admin.JobRunErrorView, read_only=True))
     appbuilder.add_view_no_menu(admin.AccountRequestFormView)

@@ -77,9 +77,21 @@ def prepare_write(item: Any) -> None:
         raise DomainValidationError(errors, type(item).__name__)
     for _ in range(3):
         item.derive_owner()
-    from app.services.states import state_errors
+    from app.services.states import lock_errors, state_errors
 
-    errors = item.validation_errors(item.values()) + state_errors(item)
+    errors = item.validation_errors(item.values()) + state_errors(item) + lock_errors(item, include_new=True)
+    if errors:
+        raise DomainValidationError(errors, type(item).__name__)
+    from app.services.outcomes import before_write
+
+    before_write(item)  # the domain rules of exam outcomes, and what follows a status change
+
+
+def prepare_delete(item: Any) -> None:
+    """A locked record (or the child of one) is not deleted: shared by screens and the API."""
+    from app.services.states import delete_errors
+
+    errors = delete_errors(item)
     if errors:
         raise DomainValidationError(errors, type(item).__name__)
 
@@ -187,6 +199,9 @@ class ScopedModelView(ModelView):
     def pre_update(self, item):
         prepare_write(item)
 
+    def pre_delete(self, item):
+        prepare_delete(item)
+
     def _get_show_widget(self, pk, item, **kwargs):
         if item.__personal_code__:
             audit.record_access(self.datamodel.session, item, "screen")
@@ -289,6 +304,16 @@ class ScopedModelRestApi(ModelRestApi):
 
     def pre_update(self, item):
         prepare_write(item)
+
+    def pre_delete(self, item):
+        prepare_delete(item)
+
+    def delete_headless(self, pk):
+        try:
+            return super().delete_headless(pk)
+        except DomainValidationError as exc:
+            self.datamodel.session.rollback()
+            return self.response_422(message=_error_dict(exc))
 
     def post_headless(self):
         try:

@@ -109,6 +109,8 @@ LABELS = {
     "revoked": _l("Revoked"),
     "revoked_reason": _l("Reason for revocation"),
     "revoked_date": _l("Revocation date"),
+    "revocation_sent_at": _l("Revocation sent to the register"),
+    "passed_competences": _l("Competences"),
     "filed_date": _l("Filed on"),
     "late_reason": _l("Reason for late filing"),
     "description": _l("Description"),
