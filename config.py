@@ -45,6 +45,8 @@ FAB_BASE_TEMPLATE = "appbuilder/baselayout.html"
 FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
 FAB_CREATE_DB = False
 FAB_API_SWAGGER_UI = True
+# FAB's menu as JSON, for its React front ends: unused here, and its OpenAPI entry is wrong.
+FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False
 FAB_ROLES_SYNC_AT_STARTUP = False
 
@@ -110,9 +112,17 @@ JOB_STALE_AFTER = float(os.environ.get("JOB_STALE_AFTER", "600"))  # seconds wit
 # `flask eksamihaldus scheduler`: kind@HH:MM (daily, TIMEZONE) or kind@*/Nm / kind@*/Nh; empty: none.
 JOB_SCHEDULE = os.environ.get(
     "JOB_SCHEDULE",
-    "register_sync@02:00, ehis_sync@02:30, graduate_import@03:00, reconciliation@04:00, register_export@*/15m",
+    "register_sync@02:00, ehis_sync@02:30, graduate_import@03:00, reconciliation@04:00, register_export@*/15m, "
+    "statistics@*/30m, open_data@05:30",
 )
 JOB_SCHEDULER_TICK = float(os.environ.get("JOB_SCHEDULER_TICK", "30"))  # seconds
 EXPORT_CONCURRENCY = int(os.environ.get("EXPORT_CONCURRENCY", "8"))  # parallel Kutseregister calls
 # taotluseViide = <prefix>-<certificate id>-<random>; one prefix per installation.
 REGISTER_REFERENCE_PREFIX = os.environ.get("REGISTER_REFERENCE_PREFIX", "EKS")
+
+# Statistics and exports (app.services.statistics, app.services.exports). The dashboard reads a
+# summary table that the "statistics" job rebuilds (JOB_SCHEDULE); open data is rebuilt by "open_data".
+OPEN_DATA_MIN_COUNT = int(os.environ.get("OPEN_DATA_MIN_COUNT", "5"))  # smallest count published or shown
+EXPORT_ASYNC_THRESHOLD = int(os.environ.get("EXPORT_ASYNC_THRESHOLD", "10000"))  # rows; more go to a job
+# Where background exports are written; web and worker processes must share it.
+EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))

@@ -43,9 +43,13 @@ def register(name: str, target: str, queue: str, label: Any, params=(), roles=()
     KINDS[name] = JobKind(name, target, queue, label, tuple(params), frozenset(roles), scope_param)
 
 
+# Kinds that are started by the system, not from the "Start a job" screen.
+NOT_ON_SCREEN = {"selftest", "export"}
+
+
 def startable_by(role_names: set[str]) -> list[JobKind]:
     if role_names & r.UNSCOPED_ROLES:
-        return [k for k in KINDS.values() if k.name != "selftest"]
+        return [k for k in KINDS.values() if k.name not in NOT_ON_SCREEN]
     return [k for k in KINDS.values() if k.roles & role_names]
 
 
@@ -67,3 +71,8 @@ register("register_export", "app.services.register_export:export_job", "export",
 register("reconciliation", "app.services.register_export:reconcile_job", "export",
          _l("Kutseregister: reconcile certificates"),
          params=[Param("alates", _l("Issued from"), "date", True), Param("kuni", _l("Issued until"), "date", True)])
+register("statistics", "app.services.statistics:summary_job", "sync", _l("Statistics: update the figures"))
+register("open_data", "app.services.statistics:open_data_job", "sync",
+         _l("Open data: update the published statistics"))
+# A large list or statistics table for one user (app.services.exports; started by the download buttons).
+register("export", "app.services.exports:export_job", "export", _l("Export to a file"))

@@ -105,6 +105,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         from flask.globals import _cv_app
 
+        # A streamed body (CSV exports) is read here, inside the request's own context, too.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

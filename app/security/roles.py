@@ -44,66 +44,69 @@ ROLES: dict[str, dict[str, set[str]]] = {
         **{r: RW for r in MASTER_DATA},
         "AwardingBody": RW, "AwardingRight": RW, "QualificationCommittee": RW,
         "CommitteeMember": RW, "School": RW, "Curriculum": RW, "CurriculumStandardLink": RW,
-        "Person": RW, "Enrolment": RW, "Candidate": READ,
+        "Person": RW, "Enrolment": RW,
         **{r: READ for r in EXAM_WORK},
         "JobRun": RW, "JobRunError": READ, "AuditEvent": READ, "DataAccess": READ, "AccountRequest": RW,
+        "Statistics": READ, "Export": READ,
     },
     AWARDING_BODY: {
         **{r: READ for r in MASTER_DATA},
         "AwardingBody": READ, "AwardingRight": READ, "QualificationCommittee": READ,
         "CommitteeMember": READ, "School": READ, "Curriculum": READ,
         "CurriculumStandardLink": READ, "Person": READ, "Enrolment": READ,
-        # the candidate list: read, and register candidates for sessions (no other enrolment write)
-        "Candidate": {"can_read", "can_assign"},
         **{r: RW for r in EXAM_WORK},
         "JobRun": READ, "JobRunError": READ,
+        "Statistics": READ, "Export": READ,
     },
     SCHOOL: {
         **{r: READ for r in MASTER_DATA},
         "School": READ, "Curriculum": READ, "CurriculumStandardLink": READ,
         "Person": READ, "Enrolment": READ, "ExamSession": READ, "Registration": READ,
-        # the candidate list: read, and confirm candidates (joint application) — the school's only
-        # write on enrolments
-        "Candidate": {"can_read", "can_confirm"},
         "Result": READ, "CompetenceResult": READ, "Decision": READ, "Certificate": READ,
         "Appeal": READ,
+        "Statistics": READ, "Export": READ,
     },
     ASSESSOR: {
         **{r: READ for r in MASTER_DATA},
         "ExamSession": READ, "Registration": READ, "AssessorAssignment": READ,
         "Person": READ, "Enrolment": READ, "Result": RW, "CompetenceResult": RW,
+        "Export": READ,
     },
 }
 
 # Menu categories and items each role sees (English names = permission names).
+STATISTICS_MENU = ("Statistics", "Dashboard", "Open data")
 MENUS: dict[str, set[str]] = {
     REGISTRY: {
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications", "Awarding bodies", "Awarding rights",
         "Qualification committees", "Committee members", "Schools", "Curricula",
         "Curriculum links",
-        "Students", "Persons", "Enrolments", "Candidates", "Problems",
+        "Students", "Persons", "Enrolments", "Problems",
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
         "Results entry", "Decisions by session",
         "Administration", "Job runs", "Start a job", "Audit events", "Data access log", "Account requests",
+        *STATISTICS_MENU,
     },
     AWARDING_BODY: {
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",
         "Competence results", "Decisions", "Certificates", "Appeals",
         "Results entry", "Decisions by session",
-        "Students", "Enrolments", "Candidates", "Persons",
+        "Students", "Enrolments", "Persons",
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications", "Awarding bodies", "Awarding rights",
         "Qualification committees", "Committee members", "Schools", "Curricula",
         "Curriculum links", "Administration", "Job runs", "Start a job",
+        *STATISTICS_MENU,
     },
     SCHOOL: {
-        "Students", "Enrolments", "Candidates", "Problems", "Persons",
+        "Students", "Enrolments", "Problems", "Persons",
         "Exams", "Exam sessions", "Registrations", "Results", "Competence results",
         "Decisions", "Certificates", "Appeals",
         "Master data", "Occupational standards", "Competences", "Specialisations",
         "Partial qualifications", "Schools", "Curricula", "Curriculum links",
+        *STATISTICS_MENU,
     },
     ASSESSOR: {
         "Exams", "Exam sessions", "Registrations", "Assessment committees", "Results",

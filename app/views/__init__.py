@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api import api_for
-from app.api.planning import CandidateApi
-from app.views import admin, exams, grid, jobs, master, outcomes, planning, students
+from app.views import admin, exams, grid, jobs, master, outcomes, statistics, students
+from app.views.exports import ExportView
 
 # (view, name = permission and menu name, label, category, icon, read-only API)
 SCREENS = [
@@ -16,8 +16,6 @@ SCREENS = [
     (outcomes.CertificateView, "Certificates", _l("Certificates"), "Exams", "fa-certificate", False),
     (outcomes.AppealView, "Appeals", _l("Appeals"), "Exams", "fa-balance-scale", False),
     (students.EnrolmentView, "Enrolments", _l("Enrolments"), "Students", "fa-graduation-cap", False),
-    # Enrolments routed to an awarding body; its API is planning.CandidateApi (/api/v1/candidate/)
-    (planning.CandidateView, "Candidates", _l("Candidates"), "Students", "fa-address-book", True),
     (students.ProblemView, "Problems", _l("Problems"), "Students", "fa-exclamation-triangle", True),
     (students.PersonView, "Persons", _l("Persons"), "Students", "fa-user", False),
     (master.StandardView, "Occupational standards", _l("Occupational standards"), "Master data", "fa-book", False),
@@ -41,9 +39,10 @@ CATEGORY_LABELS = {
     "Students": _l("Students"),
     "Master data": _l("Master data"),
     "Administration": _l("Administration"),
+    "Statistics": _l("Statistics"),
 }
 CATEGORY_ICONS = {"Exams": "fa-pencil", "Students": "fa-graduation-cap", "Master data": "fa-database",
-                  "Administration": "fa-wrench"}
+                  "Administration": "fa-wrench", "Statistics": "fa-bar-chart"}
 
 
 def register(appbuilder) -> None:
@@ -56,7 +55,6 @@ def register(appbuilder) -> None:
         if view.model not in with_api:  # one API per entity, from its main screen
             with_api.add(view.model)
             appbuilder.add_api(api_for(view, read_only=read_only))
-    appbuilder.add_api(CandidateApi)
     appbuilder.add_view(jobs.JobStartView, "Start a job", label=_l("Start a job"), icon="fa-play",
                         category="Administration", category_label=CATEGORY_LABELS["Administration"])
     # Work on a whole exam session: the results grid and the kutsekomisjon's decisions.
@@ -67,3 +65,11 @@ def register(appbuilder) -> None:
     appbuilder.add_view_no_menu(admin.JobRunErrorView)
     appbuilder.add_api(api_for(admin.JobRunErrorView, read_only=True))
     appbuilder.add_view_no_menu(admin.AccountRequestFormView)
+    # Statistics: the dashboard, the public open data (no login) and background exports' downloads.
+    appbuilder.add_view(statistics.StatisticsView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart",
+                        category="Statistics", category_label=CATEGORY_LABELS["Statistics"],
+                        category_icon=CATEGORY_ICONS["Statistics"])
+    appbuilder.add_view_no_menu(statistics.OpenDataView)
+    appbuilder.add_link("Open data", href="/avaandmed/", label=_l("Open data"), icon="fa-globe",
+                        category="Statistics", category_label=CATEGORY_LABELS["Statistics"])
+    appbuilder.add_view_no_menu(ExportView)

@@ -1,16 +1,14 @@
 """Base classes for every HTML view and REST API: scoping, validation, labels, formats,
-data-access logging and CSV export. Entity views only declare columns and relations."""
+data-access logging and CSV/XLSX export (app.views.exports). Entity views only declare columns
+and relations."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import Boolean, Date, DateTime, select
@@ -22,12 +20,13 @@ from app.formatting import format_value
 from app.models import choices as ch
 from app.security.scoping import RULES, ScopeFilter, current_user, owner_defaults, scoped
 from app.validation import DomainValidationError
+from app.views.exports import ExportMixin
 from app.views.labels import LABELS
 
 # Superset-style read/write permission pairs for views and APIs.
 METHOD_PERMISSIONS = {
     "list": "read", "show": "read", "get": "read", "get_list": "read", "info": "read",
-    "related": "read", "distinct": "read", "export_csv": "read", "api_read": "read",
+    "related": "read", "distinct": "read", "export_csv": "read", "export_xlsx": "read", "api_read": "read",
     "add": "write", "edit": "write", "delete": "write", "post": "write", "put": "write",
     "action": "write", "action_post": "write", "download": "read",
     "person_csv": "read", "reject_form": "write", "approve": "write", "reject": "write",
@@ -157,8 +156,8 @@ def _with_rules(form_class: type, model: type) -> type:
     return CheckedForm
 
 
-class ScopedModelView(ModelView):
-    """ModelView whose every path (list, show, edit, delete, actions, dropdowns, CSV) is scoped."""
+class ScopedModelView(ExportMixin, ModelView):
+    """ModelView whose every path (list, show, edit, delete, actions, dropdowns, CSV/XLSX) is scoped."""
 
     model: type = None  # set by subclasses
     method_permission_name = METHOD_PERMISSIONS
@@ -231,47 +230,6 @@ class ScopedModelView(ModelView):
             abort(403)
         items = [self._scoped_item(pk) for pk in request.form.getlist("rowid")]
         return action.func(items)
-
-    @expose("/export/csv")
-    @has_access
-    def export_csv(self):
-        """The current filtered, scoped list as CSV (UTF-8 with BOM for spreadsheet programs)."""
-        from flask_appbuilder.urltools import get_filter_args
-
-        get_filter_args(self._filters)
-        joined = self._filters.get_joined_filters(self._base_filters)
-        columns = list(self.list_columns)
-        _, items = self.datamodel.query(joined, page=None, page_size=None)
-        headers = [str(self.label_columns.get(c, c)) for c in columns]
-        # Read every value now, inside the request: the response body is generated after the app
-        # context's teardown has closed the session, when relations can no longer lazy-load.
-        table = [[self._export_value(item, c) for c in columns] for item in items]
-
-        def rows():
-            buf = io.StringIO()
-            writer = csv.writer(buf, delimiter=";")
-            buf.write("\ufeff")
-            writer.writerow(headers)
-            for values in table:
-                writer.writerow(values)
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-            yield buf.getvalue()
-
-        filename = f"{self.model.__tablename__}.csv"
-        return Response(
-            rows(),
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-
-    def _export_value(self, item, column):
-        value = getattr(item, column, None) if "." not in column else self.datamodel.get_values_item(item, [column])[0]
-        formatter = self.formatters_columns.get(column)
-        if formatter and value is not None:
-            value = formatter(value)
-        return "" if value is None else str(value)
 
     def post_add_redirect(self):
         return redirect(self.get_redirect())
