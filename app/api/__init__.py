@@ -6,6 +6,9 @@ from app.views.base import ScopedModelRestApi, relation_columns
 
 
 def api_for(view_cls: type, read_only: bool = False) -> type:
+    """The API of a screen. A view may name ``api_base`` (a ScopedModelRestApi subclass with the
+    entity's own endpoints and write rules) and ``api_overrides`` (attributes that differ from the
+    screen's, e.g. columns)."""
     model = view_cls.model
     relations = set(relation_columns(model))
     show = list(getattr(view_cls, "show_columns", None) or view_cls.list_columns)
@@ -28,7 +31,9 @@ def api_for(view_cls: type, read_only: bool = False) -> type:
         attrs.update(list_title=title, show_title=title, add_title=title, edit_title=title)
     if read_only:
         attrs["include_route_methods"] = {"get", "get_list", "info"}
+    attrs.update(getattr(view_cls, "api_overrides", None) or {})
+    base = getattr(view_cls, "api_base", None) or ScopedModelRestApi
     from app.api.outcomes import MIXINS  # endpoints beyond CRUD (results grid, decisions, ...)
 
-    bases = (MIXINS[model], ScopedModelRestApi) if model in MIXINS else (ScopedModelRestApi,)
+    bases = (MIXINS[model], base) if model in MIXINS else (base,)
     return type(f"{model.__name__}Api", bases, attrs)

@@ -20,7 +20,6 @@ from app.models.standards import (
     Specialisation,
 )
 
-
 # A session in one of these statuses no longer holds its candidates.
 CLOSED_SESSION_STATUSES = ("closed", "cancelled")
 

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api import api_for
-from app.views import admin, exams, grid, jobs, master, outcomes, statistics, students
+from app.api.planning import CandidateApi
+from app.views import admin, exams, grid, jobs, master, outcomes, planning, statistics, students
 from app.views.exports import ExportView
 
 # (view, name = permission and menu name, label, category, icon, read-only API)
@@ -16,6 +17,8 @@ SCREENS = [
     (outcomes.CertificateView, "Certificates", _l("Certificates"), "Exams", "fa-certificate", False),
     (outcomes.AppealView, "Appeals", _l("Appeals"), "Exams", "fa-balance-scale", False),
     (students.EnrolmentView, "Enrolments", _l("Enrolments"), "Students", "fa-graduation-cap", False),
+    # Enrolments routed to an awarding body; its API is planning.CandidateApi (/api/v1/candidate/)
+    (planning.CandidateView, "Candidates", _l("Candidates"), "Students", "fa-address-book", True),
     (students.ProblemView, "Problems", _l("Problems"), "Students", "fa-exclamation-triangle", True),
     (students.PersonView, "Persons", _l("Persons"), "Students", "fa-user", False),
     (master.StandardView, "Occupational standards", _l("Occupational standards"), "Master data", "fa-book", False),
@@ -55,6 +58,7 @@ def register(appbuilder) -> None:
         if view.model not in with_api:  # one API per entity, from its main screen
             with_api.add(view.model)
             appbuilder.add_api(api_for(view, read_only=read_only))
+    appbuilder.add_api(CandidateApi)
     appbuilder.add_view(jobs.JobStartView, "Start a job", label=_l("Start a job"), icon="fa-play",
                         category="Administration", category_label=CATEGORY_LABELS["Administration"])
     # Work on a whole exam session: the results grid and the kutsekomisjon's decisions.
