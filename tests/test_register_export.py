@@ -262,13 +262,18 @@ def test_awarding_body_user_exports_only_their_own_certificates(app, world, logi
     body = next(b for b in data.bodies if any(r.standard_id == 10465773 and r.valid_on(dt.date(2026, 6, 20))
                                                for r in b.rights))
     member = body.committees[0][1][0]
+    # c1's holder passed the world's competence: give it the register's id (the export sends it)
+    competence = next(s for s in data.standards if s.register_id == 10465773).competences[0][0]
     with app.app_context():
+        db.execute(update(m.Competence).where(m.Competence.id == world.ids["comp1"]).values(register_id=competence))
         db.execute(update(m.AwardingBody).where(m.AwardingBody.id == world.ids["ab1"])
                    .values(registrikood=body.registrikood))
         db.execute(update(m.CommitteeMember).where(m.CommitteeMember.id == world.ids["member1"])
                    .values(register_id=member.register_id))
         db.execute(update(m.CommitteeMember).where(m.CommitteeMember.id == world.ids["member2"])
                    .values(register_id=member.register_id + 1))
+        db.execute(update(m.Competence).where(m.Competence.id == world.ids["comp1"])  # one the register knows
+                   .values(register_id=data.standards_by_id[10465773].competences[0][0]))
         db.execute(update(m.Certificate).where(m.Certificate.id.in_([world.ids["c1"], world.ids["c2"]]))
                    .values(status="ready"))
         db.execute(update(m.Certificate).where(m.Certificate.id == world.ids["c1"])
@@ -291,7 +296,7 @@ def test_awarding_body_user_exports_only_their_own_certificates(app, world, logi
             if run.status not in ("queued", "running") or time.time() > deadline:
                 break
             time.sleep(0.05)
-        assert run.status == "succeeded", run.message
+        assert run.status == "succeeded", [(e.record, e.field, e.reason) for e in _errors(db, run)]
         assert run.params == {"awarding_body_id": world.ids["ab1"]}
         assert run.awarding_body_id == world.ids["ab1"] and run.actor == "ab1"
         assert run.progress_total == run.updated_count == 1

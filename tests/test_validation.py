@@ -278,6 +278,18 @@ def _decision_form(world, **values):
             "protocol_number": "1-2", "legal_basis": "", "reasons": "", "status": "draft", **values}
 
 
+def _undecided_registration(db, world) -> int:
+    """A candidate of x1 with a submitted result and no decision yet (r1 already has one)."""
+    with acting_as("test-setup"):
+        person = m.Person(isikukood="49403136515", first_name="Mari", last_name="Mustikas")
+        enrolment = m.Enrolment(person=person, curriculum=db.get(m.Curriculum, world.ids["cur1"]),
+                                standard_id=world.ids["s1"], awarding_body_id=world.ids["ab1"])
+        reg = m.Registration(exam_session=db.get(m.ExamSession, world.ids["x1"]), enrolment=enrolment)
+        db.add_all([person, enrolment, reg, m.Result(registration=reg, status="submitted", proposal="refuse")])
+        db.commit()
+        return reg.id
+
+
 def test_decision_refusal_needs_legal_basis_and_reasons(world, login, db):
     client = login("ab1")
     before = count(db, m.Decision)
@@ -295,9 +307,10 @@ def test_decision_refusal_needs_legal_basis_and_reasons(world, login, db):
     assert response.status_code == 422, response.json
     assert set(response.json["message"]) == {"legal_basis", "reasons"}
     assert count(db, m.Decision) == before
-    # With both it is stored.
+    # With both it is stored (for a candidate with a submitted result and no decision yet).
     response = client.post("/decisionview/add", data=_decision_form(
-        world, legal_basis="Kutseseadus § 14 lg 3", reasons="Praktiline osa sooritamata"))
+        world, legal_basis="Kutseseadus § 14 lg 3", reasons="Praktiline osa sooritamata",
+        registration=str(_undecided_registration(db, world))))
     assert response.status_code == 302, form_errors(response)
     assert count(db, m.Decision) == before + 1
 
