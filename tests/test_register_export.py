@@ -272,8 +272,6 @@ def test_awarding_body_user_exports_only_their_own_certificates(app, world, logi
                    .values(register_id=member.register_id))
         db.execute(update(m.CommitteeMember).where(m.CommitteeMember.id == world.ids["member2"])
                    .values(register_id=member.register_id + 1))
-        db.execute(update(m.Competence).where(m.Competence.id == world.ids["comp1"])  # one the register knows
-                   .values(register_id=data.standards_by_id[10465773].competences[0][0]))
         db.execute(update(m.Certificate).where(m.Certificate.id.in_([world.ids["c1"], world.ids["c2"]]))
                    .values(status="ready"))
         db.execute(update(m.Certificate).where(m.Certificate.id == world.ids["c1"])
