@@ -654,3 +654,28 @@ def test_service_refusals_write_nothing(w, db):
     assert count(db, m.Registration, m.Registration.exam_session_id == w.ids["xa"]) == 0
     rows = exams.register(db, db.get(m.ExamSession, w.ids["xa"]), [db.get(m.Enrolment, w.ids["e3"])])
     assert [r.status for r in rows] == ["registered"]
+
+
+def test_planning_records_are_deleted_only_while_nothing_depends_on_them(w, db, login):
+    c = login("ab1")
+    xa, xb = w.ids["xa"], w.ids["xb"]
+    [reg] = exams.register(db, db.get(m.ExamSession, xa), [db.get(m.Enrolment, w.ids["e3"])])
+    with acting_as("test-setup"):
+        db.get(m.ExamSession, w.ids["x1"]).status = "held"  # the world's r1 and a1 are on x1
+        db.commit()
+    # a session with a candidate is cancelled, not deleted (API and screen)
+    response = c.api("delete", f"/api/v1/exam_session/{xa}")
+    assert "Kokk, tase 4" in messages(response)
+    page = c.post(f"/examsessionview/delete/{xa}", follow_redirects=True)
+    assert "tühistage" in text(page)
+    # a registration of a published or held session is withdrawn with a reason, not deleted;
+    # a held session's committee stays
+    assert "Õnne-Liis Šmidt" in messages(c.api("delete", f"/api/v1/registration/{w.ids['r1']}"))
+    assert "toimunud" in messages(c.api("delete", f"/api/v1/assessor_assignment/{w.ids['a1']}"))
+    assert count(db, m.Registration, m.Registration.id == w.ids["r1"]) == 1
+    assert count(db, m.AssessorAssignment, m.AssessorAssignment.id == w.ids["a1"]) == 1
+    # while the session is a draft, a registration may go; then a bare draft may go too
+    assert c.api("delete", f"/api/v1/registration/{reg.id}").status_code == 200
+    assert c.api("delete", f"/api/v1/exam_session/{xa}").status_code == 200
+    assert c.api("delete", f"/api/v1/exam_session/{xb}").status_code == 200
+    assert count(db, m.ExamSession, m.ExamSession.id.in_([xa, xb])) == 0

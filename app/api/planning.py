@@ -223,6 +223,10 @@ class ExamSessionApiBase(ScopedModelRestApi):
         super().pre_update(item)
         exams.check_session(self.datamodel.session, item, changes)
 
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        exams.check_delete(self.datamodel.session, item)
+
     @expose("/<int:pk>/status", methods=["POST"])
     @protect()
     @safe
@@ -362,6 +366,10 @@ class RegistrationApiBase(ScopedModelRestApi):
         super().pre_update(item)
         exams.check_registration(self.datamodel.session, item, changes)
 
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        exams.check_delete(self.datamodel.session, item)
+
     @expose("/<int:pk>/withdraw", methods=["POST"])
     @protect()
     @safe
@@ -416,6 +424,10 @@ class AssessorApiBase(ScopedModelRestApi):
         changes = exams.pending_changes(item)  # before anything autoflushes the item
         super().pre_update(item)
         exams.check_assessor(self.datamodel.session, item, changes)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        exams.check_delete(self.datamodel.session, item)
 
     @expose("/<int:pk>/account", methods=["POST"])
     @protect()

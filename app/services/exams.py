@@ -554,8 +554,8 @@ def registration_errors(session, x: ExamSession, enrolment: Enrolment, *, regist
     own row does not count), ``batch`` the places already taken by the same bulk assignment."""
     moment = _now(now)
     errors: Errors = []
-    name, session_name = _candidate(enrolment), _session_name(x)
     with session.no_autoflush:
+        name, session_name = _candidate(enrolment), _session_name(x)
         if x.status not in PLANNING_STATUSES:
             errors.append(("exam_session", _(
                 "candidates are registered only for a draft or published session; %(session)s is „%(status)s”",
@@ -688,3 +688,33 @@ def withdraw(session, registration: Registration, reason: str, now: dt.datetime 
     registration.status = "withdrawn"
     registration.withdrawal_reason = reason.strip()
     session.commit()
+
+
+# --- deleting -------------------------------------------------------------------------------------
+
+def delete_errors(session, item) -> Errors:
+    """Planning records are deleted only while nothing depends on them: a session while it is a
+    draft without candidates and committee (otherwise it is cancelled), a registration while its
+    session is a draft (otherwise it is withdrawn with a reason), a committee assignment while
+    its session is being planned."""
+    with session.no_autoflush:
+        if isinstance(item, ExamSession):
+            has_rows = any(session.execute(select(model.id).where(model.exam_session_id == item.id).limit(1)).first()
+                           for model in (Registration, AssessorAssignment))
+            if item.status != "draft" or has_rows:
+                return [("status", _("only a draft session without candidates and committee can be deleted; "
+                                     "cancel %(session)s instead", session=_session_name(item)))]
+        elif isinstance(item, Registration):
+            if item.exam_session.status != "draft":
+                return [("status", _("the registration of %(candidate)s is withdrawn with a reason, not deleted",
+                                     candidate=_candidate(item.enrolment)))]
+        elif isinstance(item, AssessorAssignment):
+            if item.exam_session.status not in PLANNING_STATUSES:
+                return [("exam_session", _(
+                    "the assessment committee of a session in status „%(status)s” can no longer change",
+                    status=_label(c.SESSION_STATUS, item.exam_session.status)))]
+    return []
+
+
+def check_delete(session, item) -> None:
+    _raise(delete_errors(session, item), type(item).__name__)

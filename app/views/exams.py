@@ -46,6 +46,9 @@ class RegistrationView(RegistrationActions, ScopedModelView):
     api_overrides = {
         "list_columns": ["id", "status", "exam_language", "special_arrangements_needed", "exam_place",
                          "exam_session.id", "exam_session.starts_at", "exam_session.ends_at", "enrolment.id"],
+        "show_columns": ["id", "status", "withdrawal_reason", "exam_language", "special_arrangements_needed",
+                         "special_arrangements", "public_consent", "exam_place", "exam_session.id",
+                         "exam_session.starts_at", "exam_session.ends_at", "enrolment.id"],
         "order_columns": ["status", "exam_language"],
     }
 

@@ -104,6 +104,10 @@ class DomainRulesMixin:
         super().pre_update(item)
         self.check(item, changes)
 
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        exams.check_delete(self.datamodel.session, item)
+
     def _owned(self, values):
         """Form values with the awarding body a scoped user's record gets whatever the form said."""
         values = dict(values)
@@ -159,7 +163,11 @@ class ConfirmCurriculumForm(DynamicForm):
 
 
 def _open_sessions():
-    query = (select(m.ExamSession).where(m.ExamSession.status.in_(exams.PLANNING_STATUSES))
+    """Sessions a candidate can still be registered for (the service checks again)."""
+    from app.models.base import utcnow
+
+    query = (select(m.ExamSession).where(m.ExamSession.status.in_(exams.PLANNING_STATUSES),
+                                         m.ExamSession.starts_at > utcnow())
              .order_by(m.ExamSession.starts_at))
     return list(_session().execute(scoped(query, m.ExamSession)).scalars())
 
