@@ -679,3 +679,48 @@ def test_planning_records_are_deleted_only_while_nothing_depends_on_them(w, db, 
     assert c.api("delete", f"/api/v1/exam_session/{xa}").status_code == 200
     assert c.api("delete", f"/api/v1/exam_session/{xb}").status_code == 200
     assert count(db, m.ExamSession, m.ExamSession.id.in_([xa, xb])) == 0
+
+
+def test_concurrent_registrations_keep_capacity_and_one_open_session(app, w, db):
+    """Two requests at once: the session row and the person row are locked before counting, so
+    the last place and the one open session per standard go to exactly one of them."""
+    import threading
+
+    with acting_as("test-setup"):
+        db.get(m.ExamSession, w.ids["xa"]).capacity = 1
+        db.commit()
+
+    def race(pairs):
+        barrier, outcomes = threading.Barrier(len(pairs)), []
+
+        def run(session_key, enrolment_key):
+            with app.app_context():
+                session = app.appbuilder.session
+                try:
+                    x, e = session.get(m.ExamSession, w.ids[session_key]), session.get(m.Enrolment, w.ids[enrolment_key])
+                    barrier.wait()
+                    exams.register(session, x, [e])
+                    outcomes.append("ok")
+                except DomainValidationError as exc:
+                    outcomes.append(str(exc))
+                finally:
+                    session.remove()
+
+        threads = [threading.Thread(target=run, args=pair) for pair in pairs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        return outcomes
+
+    # two candidates, one place
+    outcomes = race([("xa", "e3"), ("xa", "e6")])
+    assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
+    assert "on täis" in next(o for o in outcomes if o != "ok")
+    # one candidate, two sessions of the same standard
+    outcomes = race([("xb", "e4"), ("xs", "e4")])
+    assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
+    assert "ainult ühel avatud kutseeksamil" in next(o for o in outcomes if o != "ok")
+    db.rollback()
+    assert count(db, m.Registration, m.Registration.exam_session_id == w.ids["xa"]) == 1
+    assert count(db, m.Registration, m.Registration.enrolment_id == w.ids["e4"]) == 1
