@@ -724,3 +724,26 @@ def test_concurrent_registrations_keep_capacity_and_one_open_session(app, w, db)
     db.rollback()
     assert count(db, m.Registration, m.Registration.exam_session_id == w.ids["xa"]) == 1
     assert count(db, m.Registration, m.Registration.enrolment_id == w.ids["e4"]) == 1
+
+
+def test_planning_pages_are_estonian(w, db, login):
+    """The new screens and forms, as the awarding body and as the school: no English UI words."""
+    from tests.test_i18n import check_page
+
+    [reg] = exams.register(db, db.get(m.ExamSession, w.ids["xa"]), [db.get(m.Enrolment, w.ids["e3"])])
+    committee(db, w, "xb")
+    a = db.execute(select(m.AssessorAssignment).where(m.AssessorAssignment.exam_session_id == w.ids["xb"])).scalars().first()
+    problems: list[str] = []
+    ab1, school1 = login("ab1"), login("school1")
+    check_page(ab1, "/candidateview/list/", ["Kandidaadid", "Registreeri kutseeksamile"], problems)
+    check_page(ab1, f"/candidateview/assign?ids={w.ids['e6']}", ["Eksamisessioon", "Loobu"], problems)
+    check_page(ab1, f"/examsessionview/show/{w.ids['xa']}", ["Avalda", "Tühista kutseeksam", "Lisa hindaja"], problems)
+    check_page(ab1, f"/examsessionview/cancel/{w.ids['xa']}", ["Tühistamise põhjus"], problems)
+    check_page(ab1, f"/examsessionview/assessor/{w.ids['xa']}", ["Isikukood", "Esindab"], problems)
+    check_page(ab1, f"/registrationview/withdraw/{reg.id}", ["Loobumise põhjus"], problems)
+    check_page(ab1, f"/assessorview/account/{a.id}", ["Loo hindaja kasutajakonto"], problems)
+    check_page(school1, "/candidateview/list/", ["Kinnita kandidaatideks"], problems)
+    check_page(school1, f"/candidateview/confirm?ids={w.ids['e5']}", ["Ühistaotlus", "Eksamikeel"], problems)
+    check_page(school1, "/candidateview/confirm-curriculum", ["Lõpetab alates"], problems)
+    check_page(school1, "/registrationview/list/", ["Eksami aeg", "Eksami toimumiskoht"], problems)
+    assert not problems, "\n".join(problems)
