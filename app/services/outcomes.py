@@ -8,7 +8,8 @@ or entered into the register) are declared in app.services.states and enforced a
 Results. The committee chair (an assessor whose person chairs the session's assessment
 committee), the awarding body and admins enter results for the whole session in one grid.
 Results are entered for a session that has been held (a published session whose exam has
-started is marked held by its first save). A draft may be incomplete; submitting locks every
+started is marked held by its first save, through app.services.exams.change_status and its
+rules: a complete committee). A draft may be incomplete; submitting locks every
 unsubmitted result of the session at once and needs, per attending candidate, pass or fail for
 each mandatory competence (for a partial qualification, at least one competence) and a proposal;
 an award needs every assessed competence passed; an absent candidate has no competence results
@@ -78,6 +79,7 @@ from app.models import choices as c
 from app.models.base import utcnow
 from app.security import roles as r
 from app.security.scoping import role_names
+from app.services.exams import assessed_by, change_status
 from app.validation import LEVEL_CODES, DomainValidationError
 
 AWARDS = {"award", "award_other_level"}
@@ -417,8 +419,8 @@ def save_grid(db, exam_session: ExamSession, rows: list[dict], *, submit: bool =
         errors.append(("exam_session", _("the exam session has no registered candidates")))
     _raise(errors, "Result")
 
-    if exam_session.status == "published":
-        exam_session.status = "held"
+    if exam_session.status == "published":  # the exam has started: mark it held, with the rules of that step
+        change_status(db, exam_session, "held")
     now = utcnow()
     saved = submitted = 0
     for rid, state in states.items():
@@ -500,18 +502,6 @@ def _has_upheld_appeal(db, decision_id: int) -> bool:
     return db.execute(query).first() is not None
 
 
-def assessed_by(db, isikukood: str | None, registration: Registration) -> AssessorAssignment | None:
-    """The assignment through which the person with ``isikukood`` assessed the candidate of
-    ``registration`` (sat on the assessment committee of its exam session), if any."""
-    if not isikukood:
-        return None
-    query = (
-        select(AssessorAssignment).join(Person, Person.id == AssessorAssignment.person_id)
-        .where(AssessorAssignment.exam_session_id == registration.exam_session_id, Person.isikukood == isikukood)
-    )
-    return db.execute(query).scalars().first()
-
-
 def _get(db, model, value):
     if value is None or isinstance(value, model):
         return value
@@ -553,7 +543,7 @@ def decision_errors(db, values: dict, registration: Registration, *, confirming:
         if signer.awarding_body_id != registration.awarding_body_id:
             errors.append(("signer", _("%(person)s is not a member of the awarding body's kutsekomisjon",
                                         person=signer.name)))
-        elif assessed_by(db, signer.isikukood, registration) is not None:
+        elif assessed_by(signer.isikukood, registration) is not None:
             errors.append(("signer", _(
                 "%(person)s assessed %(candidate)s in this exam and cannot sign the decision on them "
                 "(conflict of interest: an assessor does not decide on their own candidate)",

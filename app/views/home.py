@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from app import models as m
 from app.security import roles as r
 from app.security.scoping import role_names, scoped
+from app.services.exams import MIN_MEMBERS
 from app.services.outcomes import GRADING_STATUSES
 
 
@@ -22,11 +23,13 @@ def _status(value):
 
 
 def _full_committees():
-    """Sessions whose assessment committee has a chair and at least two members."""
+    """Sessions whose assessment committee has its chair and members (the counts of
+    app.services.exams.committee_errors; the other rules are checked when it is published)."""
+    chairs = func.sum(case((m.AssessorAssignment.role == "chair", 1), else_=0))
     return (
         select(m.AssessorAssignment.exam_session_id)
         .group_by(m.AssessorAssignment.exam_session_id)
-        .having(func.count() >= 3, func.sum(case((m.AssessorAssignment.role == "chair", 1), else_=0)) >= 1)
+        .having(chairs == 1, func.count() - chairs >= MIN_MEMBERS)
     )
 
 
