@@ -48,7 +48,7 @@ class Decision(DomainModel):
         return errors
 
     def __repr__(self) -> str:
-        return f"{self.registration} – {self.outcome}"
+        return f"{self.registration} – {c.label(c.PROPOSAL, self.outcome)}"
 
 
 class Certificate(DomainModel):
