@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register(appbuilder)
         _trim_security_menu(appbuilder)
+        _default_api_login_provider(app)
         _limit_api_login(app, appbuilder)
     audit.install(Session)
     from app.cli import cli
@@ -78,6 +79,27 @@ def _trim_security_menu(appbuilder: AppBuilder) -> None:
     security = appbuilder.menu.find("Security")
     if security is not None:
         security.childs = [c for c in security.childs if c.name not in ("List Groups", "User's Statistics")]
+
+
+def _default_api_login_provider(app: Flask) -> None:
+    """FAB's JWT login answers 500 (a KeyError) when the body leaves out "provider": the only
+    provider here is "db", so that is the default."""
+    import functools
+
+    from flask import request
+
+    view = app.view_functions.get("SecurityApi.login")
+    if view is None:
+        return
+
+    @functools.wraps(view)
+    def login(*args, **kwargs):
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            body.setdefault("provider", "db")
+        return view(*args, **kwargs)
+
+    app.view_functions["SecurityApi.login"] = login
 
 
 def _limit_api_login(app: Flask, appbuilder: AppBuilder) -> None:

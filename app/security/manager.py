@@ -64,3 +64,12 @@ class EksUserView(UserDBModelView):
 class EksSecurityManager(SecurityManager):
     user_model = EksUser
     userdbmodelview = EksUserView
+
+    def create_jwt_manager(self, app):
+        """A malformed or wrong kind of token is a failed authentication: 401 like a missing or
+        expired one (flask-jwt-extended answers 422), as the API reference says."""
+        from flask import jsonify
+
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.invalid_token_loader(lambda reason: (jsonify(msg=reason), 401))
+        return jwt_manager
