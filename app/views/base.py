@@ -20,6 +20,7 @@ from app.formatting import format_value
 from app.models import choices as ch
 from app.security.scoping import RULES, ScopeFilter, current_user, owner_defaults, scoped
 from app.validation import DomainValidationError
+from app.views.api_contract import ApiContractMixin
 from app.views.exports import ExportMixin
 from app.views.labels import LABELS
 
@@ -235,7 +236,7 @@ class ScopedModelView(ExportMixin, ModelView):
         return redirect(self.get_redirect())
 
 
-class ScopedModelRestApi(ModelRestApi):
+class ScopedModelRestApi(ApiContractMixin, ModelRestApi):
     """ModelRestApi with the same scoping, owner rules, validation and data-access log."""
 
     model: type = None
