@@ -760,3 +760,70 @@ def test_each_role_lands_on_its_own_to_do_list(exam, login, db, t):
     # the links lead to the filtered lists
     drafts = text_of(login("ab1").get(body[t("Exam sessions to schedule (drafts)")][0]))
     assert f"/examsessionview/show/{draft_id}" in drafts and f"/examsessionview/show/{exam.ids['x']}" not in drafts
+
+
+def test_every_new_endpoint_and_screen_is_scoped(exam, login, db, t):
+    """Another awarding body gets 404 everywhere; a school reads but never writes; an assessor
+    reaches neither decisions nor certificates."""
+    award, refusal, cert_id = _decided(exam, login, db)
+    result_id = results(db, exam)[exam.ids["regs"][0]].id
+    appeal_id = appeal(login("ab1"), refusal, DAY + dt.timedelta(days=3)).json["id"]
+    x = exam.ids["x"]
+    ab2, school2, assessor = login("ab2"), login("school2"), login("assessor")
+    for client in (ab2, school2):
+        for url in (f"/grid/{x}", f"/decide/{x}", f"/certificateview/duplicate/{cert_id}",
+                    f"/certificateview/revoke/{cert_id}", f"/api/v1/result/grid/{x}", f"/api/v1/decision/session/{x}"):
+            method = client.api if url.startswith("/api/") else client.get
+            response = method("get", url) if url.startswith("/api/") else method(url)
+            assert response.status_code in (403, 404), (client.username, url, response.status_code)
+    for method, url, body in (
+        ("post", f"/api/v1/result/{result_id}/reopen", {"reason": "x"}),
+        ("post", f"/api/v1/decision/{award}/confirm", {}),
+        ("post", f"/api/v1/decision/session/{x}", {}),
+        ("post", f"/api/v1/certificate/{cert_id}/send", {}),
+        ("post", f"/api/v1/certificate/{cert_id}/draft", {}),
+        ("post", f"/api/v1/certificate/{cert_id}/duplicate", {"reason": "1"}),
+        ("post", f"/api/v1/appeal/{appeal_id}/outcome", {"outcome": "dismissed", "outcome_date": "2026-10-01"}),
+        ("put", f"/api/v1/result/grid/{x}", {"rows": []}),
+    ):
+        assert ab2.api(method, url, json=body).status_code == 404, url
+        assert login("school1").api(method, url, json=body).status_code == 403, url
+    assert ab2.get(f"/grid/reopen/{result_id}").status_code == 404
+    for url in (f"/decide/{x}", "/decide/", f"/certificateview/show/{cert_id}"):
+        assert assessor.get(url).status_code in (403, 404), url
+    assert assessor.api("post", f"/api/v1/certificate/{cert_id}/send").status_code == 403
+    # FAB actions re-fetch through the scope: ab2 cannot confirm or send ab1's records by id
+    assert ab2.post("/decisionview/action_post", data={"action": "confirm", "rowid": [str(award)]}).status_code == 404
+    assert ab2.post("/certificateview/action_post", data={"action": "send", "rowid": [str(cert_id)]}).status_code == 404
+    # lists show only one's own sessions
+    assert f"/decide/{x}" not in text_of(ab2.get("/decide/")) and f"/decide/{x}" in text_of(login("ab1").get("/decide/"))
+    # the school reads its student's decision and certificate, and the decisions page read-only
+    page = text_of(login("school1").get(f"/decide/{x}"))
+    assert exam.names[0] in page and 'name="confirm_decisions"' not in page
+    # nothing changed
+    db.expire_all()
+    assert db.get(m.Appeal, appeal_id).outcome == "pending" and db.get(m.Certificate, cert_id).status == "registered"
+
+
+def test_a_rejected_certificate_is_fixed_and_sent_again(exam, login, db, t):
+    submitted(login, exam)
+    assert decide(login("ab1"), exam, [{"registration_id": exam.ids["regs"][0]}]).status_code == 200
+    (cert,) = certificates(db, exam)
+    assert login("ab1").api("post", f"/api/v1/certificate/{cert.id}/send").status_code == 200
+    db.expire_all()
+    with acting_as("register_export"):
+        cert = db.get(m.Certificate, cert.id)
+        cert.status, cert.register_errors = "rejected", "allkirjastaja: ei ole kutsekomisjoni liige"
+        db.commit()
+    ab1 = login("ab1")
+    fixed = ab1.api("put", f"/api/v1/certificate/{cert.id}", json={"valid_to": "2030-09-24"})
+    assert fixed.status_code == 200  # a rejected certificate is editable
+    again = ab1.api("post", f"/api/v1/certificate/{cert.id}/send")
+    assert again.status_code == 200 and again.json["result"]["status"] == "ready"
+    db.expire_all()
+    cert = db.get(m.Certificate, cert.id)
+    assert cert.register_errors is None and cert.valid_to == dt.date(2030, 9, 24)
+    # a result's status never changes through the generic API
+    result_id = results(db, exam)[exam.ids["regs"][0]].id
+    assert ab1.api("put", f"/api/v1/result/{result_id}", json={"status": "reopened"}).status_code in (400, 422)
+    assert db.get(m.Result, result_id).status == "submitted"

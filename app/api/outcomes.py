@@ -84,7 +84,21 @@ class ResultApiMixin(_Calls):
     @protect()
     @safe
     def grid_get(self, session_id):
-        """The results grid of an exam session: competences and one row per candidate."""
+        """The results grid of an exam session: competences and one row per candidate.
+        ---
+        get:
+          summary: The results grid of an exam session
+          parameters:
+          - in: path
+            name: session_id
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: "competences and one row per candidate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         db = self.datamodel.session
         exam_session = _session_or_none(db, session_id)
         if exam_session is None:
@@ -95,7 +109,29 @@ class ResultApiMixin(_Calls):
     @protect()
     @safe
     def grid_put(self, session_id):
-        """Save the grid ({"rows": [...], "submit": false}) or save and submit it (locks)."""
+        """Save the grid ({"rows": [...], "submit": false}) or save and submit it (locks).
+        ---
+        put:
+          summary: Save the results grid as a draft, or save and submit it (submitted results are locked)
+          parameters:
+          - in: path
+            name: session_id
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    rows: {type: array, items: {type: object}, description: "registration_id, attended, proposal, comment, competences: {competence id: {passed, points}}"}
+                    submit: {type: boolean}
+          responses:
+            200: {description: "counts of saved and submitted results"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         db = self.datamodel.session
         exam_session = _session_or_none(db, session_id)
         if exam_session is None:
@@ -110,7 +146,28 @@ class ResultApiMixin(_Calls):
     @protect()
     @safe
     def reopen(self, pk):
-        """Reopen a submitted result ({"reason": "..."}): the awarding body only."""
+        """Reopen a submitted result ({"reason": "..."}): the awarding body only.
+        ---
+        post:
+          summary: Reopen a submitted result with a reason (the awarding body only)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    reason: {type: string}
+          responses:
+            200: {description: "the reopened result"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         result = self._own(pk)
         if result is None:
             return self.response_404()
@@ -127,7 +184,21 @@ class DecisionApiMixin(_Calls):
     @protect()
     @safe
     def session_get(self, session_id):
-        """Candidates of a session with a submitted result, with their current decision."""
+        """Candidates of a session with a submitted result, with their current decision.
+        ---
+        get:
+          summary: Candidates of an exam session with a submitted result and their current decision
+          parameters:
+          - in: path
+            name: session_id
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: "one row per candidate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         db = self.datamodel.session
         exam_session = _session_or_none(db, session_id)
         if exam_session is None:
@@ -149,7 +220,32 @@ class DecisionApiMixin(_Calls):
     @protect()
     @safe
     def session_post(self, session_id):
-        """Decide in bulk: {"decision_date", "protocol_number", "signer", "confirm", "rows": [...]}."""
+        """Decide in bulk: {"decision_date", "protocol_number", "signer", "confirm", "rows": [...]}.
+        ---
+        post:
+          summary: Save or confirm the decisions on a session's candidates, all or nothing
+          parameters:
+          - in: path
+            name: session_id
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    decision_date: {type: string, format: date}
+                    protocol_number: {type: string}
+                    signer: {type: integer, description: a kutsekomisjon member}
+                    confirm: {type: boolean}
+                    rows: {type: array, items: {type: object}, description: "registration_id, include, outcome, awarded_standard, legal_basis, reasons"}
+          responses:
+            200: {description: "counts of decisions and confirmations"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         db = self.datamodel.session
         exam_session = _session_or_none(db, session_id)
         if exam_session is None:
@@ -165,7 +261,21 @@ class DecisionApiMixin(_Calls):
     @protect()
     @safe
     def confirm(self, pk):
-        """Confirm a draft decision (final; an award issues a certificate)."""
+        """Confirm a draft decision (final; an award issues a certificate).
+        ---
+        post:
+          summary: Confirm a draft decision (final; an award issues a certificate)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: "the confirmed decision"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         d = self._own(pk)
         if d is None:
             return self.response_404()
@@ -192,21 +302,70 @@ class CertificateApiMixin(_Calls):
     @protect()
     @safe
     def send(self, pk):
-        """Draft or rejected -> ready for the register (the next export sends it)."""
+        """Draft or rejected -> ready for the register (the next export sends it).
+        ---
+        post:
+          summary: Send a draft or rejected certificate to the register (status ready)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: "the certificate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         return self._act(pk, outcomes.send_to_register)
 
     @expose("/<int:pk>/draft", methods=["POST"])
     @protect()
     @safe
     def to_draft(self, pk):
-        """Ready or rejected -> draft, to edit it."""
+        """Ready or rejected -> draft, to edit it.
+        ---
+        post:
+          summary: Take a ready or rejected certificate back to draft
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: "the certificate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         return self._act(pk, outcomes.return_to_draft)
 
     @expose("/<int:pk>/duplicate", methods=["POST"])
     @protect()
     @safe
     def duplicate(self, pk):
-        """Order a duplicate of a registered certificate ({"reason": "1" | "2" | "3"})."""
+        """Order a duplicate of a registered certificate ({"reason": "1" | "2" | "3"}).
+        ---
+        post:
+          summary: Order a duplicate of a registered certificate
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    reason: {type: string, enum: ["1", "2", "3"], description: "1 lost, 2 unusable, 3 error by the awarding body"}
+          responses:
+            200: {description: "the duplicate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         reason = self._body().get("reason")
         return self._act(pk, lambda db, cert: outcomes.order_duplicate(db, cert, reason))
 
@@ -214,7 +373,29 @@ class CertificateApiMixin(_Calls):
     @protect()
     @safe
     def revoke(self, pk):
-        """Revoke a registered certificate ({"reason": "...", "date": "YYYY-MM-DD"})."""
+        """Revoke a registered certificate ({"reason": "...", "date": "YYYY-MM-DD"}).
+        ---
+        post:
+          summary: Revoke a registered certificate (the next export tells the register)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    reason: {type: string}
+                    date: {type: string, format: date}
+          responses:
+            200: {description: "the certificate"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         body = self._body()
         return self._act(pk, lambda db, cert: outcomes.revoke_certificate(db, cert, body.get("reason"),
                                                                            body.get("date")))
@@ -228,7 +409,29 @@ class AppealApiMixin(_Calls):
     @safe
     def decide(self, pk):
         """Record the outcome ({"outcome": "upheld" | "dismissed", "outcome_date": "YYYY-MM-DD"});
-        an upheld appeal opens a new draft decision."""
+        an upheld appeal opens a new draft decision.
+        ---
+        post:
+          summary: Record the outcome of an appeal (an upheld appeal opens a new draft decision)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    outcome: {type: string, enum: [upheld, dismissed]}
+                    outcome_date: {type: string, format: date}
+          responses:
+            200: {description: "the appeal"}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         appeal = self._own(pk)
         if appeal is None:
             return self.response_404()
