@@ -73,3 +73,31 @@ class EksSecurityManager(SecurityManager):
         jwt_manager = super().create_jwt_manager(app)
         jwt_manager.invalid_token_loader(lambda reason: (jsonify(msg=reason), 401))
         return jwt_manager
+
+    def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: list[int]) -> bool:
+        """FAB asks the database once per check, and a page's menu alone makes about forty checks:
+        within a request, read all the permissions of the user's roles once and answer from them."""
+        from flask import g, has_request_context
+
+        if not has_request_context() or not role_ids:
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        cache = g.setdefault("_eks_permissions", {})
+        key = tuple(sorted(role_ids))
+        if key not in cache:
+            cache[key] = self._role_permissions(key)
+        return (permission_name, view_name) in cache[key]
+
+    def _role_permissions(self, role_ids: tuple[int, ...]) -> set[tuple[str, str]]:
+        from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+        from sqlalchemy import select
+
+        pv, perm, menu = self.permissionview_model, self.permission_model, self.viewmenu_model
+        rows = self.session.execute(
+            select(perm.name, menu.name)
+            .select_from(pv)
+            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == pv.id)
+            .join(perm, perm.id == pv.permission_id)
+            .join(menu, menu.id == pv.view_menu_id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+        )
+        return {(p, v) for p, v in rows}

@@ -32,9 +32,9 @@ from typing import Any
 from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import RelationshipDirection, load_only, selectinload
+from sqlalchemy.orm import RelationshipDirection, selectinload
 
-from app.formatting import TALLINN, format_value
+from app.formatting import TALLINN
 
 DEFAULT_THRESHOLD = 10_000
 CHUNK = 2_000
@@ -63,41 +63,72 @@ def export_path(run_id: int, fmt: str) -> Path:
 
 # --------------------------------------------------------------------------- values
 
-def _plain(value: Any) -> Any:
-    """A value as a spreadsheet cell: Estonian yes/no, Tallinn local time, text for the rest."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(TALLINN).replace(tzinfo=None)
-    if isinstance(value, (dt.date, int, float, Decimal, str)):
-        return value
-    return str(value)
+def _cell_converter() -> Callable[[Any], Any]:
+    """A value as a spreadsheet cell: Estonian yes/no, Tallinn local time without a zone (a
+    spreadsheet has none), numbers and dates typed, text for the rest."""
+    yes, no = str(_("Yes")), str(_("No"))
+
+    def plain(value: Any) -> Any:
+        kind = type(value)
+        if value is None or kind is str or kind is int or kind is float or kind is Decimal or kind is dt.date:
+            return value
+        if kind is bool:
+            return yes if value else no
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            return value.astimezone(TALLINN).replace(tzinfo=None)
+        if isinstance(value, dt.date):
+            return value
+        return str(value)
+
+    return plain
+
+
+def _text_converter() -> Callable[[Any], str]:
+    """A value as CSV text: DD.MM.YYYY (HH:MM Tallinn time), decimal comma, "Jah"/"Ei"."""
+    plain = _cell_converter()
+    days: dict[dt.date, str] = {}  # a list has few distinct dates: format each once
+
+    def text(value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            return value
+        if value is None:
+            return ""
+        if kind is int:
+            return str(value)
+        if kind is dt.date:
+            day = days.get(value)
+            if day is None:
+                day = days[value] = value.strftime("%d.%m.%Y")
+            return day
+        value = plain(value)
+        if isinstance(value, dt.datetime):
+            return value.strftime("%d.%m.%Y %H:%M")
+        if isinstance(value, dt.date):
+            return value.strftime("%d.%m.%Y")
+        if isinstance(value, (float, Decimal)):
+            return str(value).replace(".", ",")
+        return str(value)
+
+    return text
 
 
 def csv_text(value: Any) -> str:
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return format_value(value)
-    if isinstance(value, (float, Decimal)):
-        return str(value).replace(".", ",")
-    return str(value)
+    return _text_converter()(value)
 
 
 def csv_lines(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text in pieces of about a chunk of rows (UTF-8 BOM, ";")."""
+    """CSV text in pieces of about 500 rows (UTF-8 BOM, ";")."""
+    text = _text_converter()
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
     n = 0
     for row in rows:
-        writer.writerow([csv_text(v) for v in row])
+        writer.writerow([text(v) for v in row])
         n += 1
         if n % 500 == 0:
             yield buf.getvalue()
@@ -127,11 +158,12 @@ def write_xlsx(path_or_file, headers: list[str], rows: Iterable[list[Any]], titl
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
+    plain = _cell_converter()
     n = 0
     for row in rows:
         out = []
         for value in row:
-            value = _plain(value)
+            value = plain(value)
             if isinstance(value, dt.datetime):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "DD.MM.YYYY HH:MM"
@@ -241,64 +273,94 @@ class ListExport:
         return self.view.datamodel.query_count(self.session.query(self.model), self.filters)
 
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+        """Typed values of every row, in chunks from a server-side cursor. When the columns are
+        all table columns and relations, only those columns are read (plain tuples, no ORM
+        objects); a property among them needs the records themselves."""
         query = self._query()
-        if not self.other:  # only what the columns need; a property may read anything
+        if self.other:
+            items = iter(query.yield_per(CHUNK))
+            fk_of = {column: (lambda item, fk=fk: getattr(item, fk)) for column, (fk, _) in self.relations.items()}
+            getters = [self._getter(c, lambda item, c=c: self._attribute(item, c), fk_of) for c in self.columns]
+        else:
             pk = [c.key for c in sa_inspect(self.model).primary_key]
-            wanted = {*pk, *self.plain, *(fk for fk, _ in self.relations.values())}
-            query = query.options(load_only(*[getattr(self.model, c) for c in wanted]))
-        items = iter(query.yield_per(CHUNK))
+            wanted = list(dict.fromkeys([*pk, *self.plain, *(fk for fk, _ in self.relations.values())]))
+            index = {c: i for i, c in enumerate(wanted)}
+            # plain Core rows from a server-side cursor: the ORM has nothing to add to column values
+            statement = query.with_entities(*[getattr(self.model, c) for c in wanted]).statement
+            result = self.session.connection().execute(statement.execution_options(stream_results=True))
+            items = (row for part in result.partitions(CHUNK) for row in part)
+            fk_of = {column: (lambda row, i=index[fk]: row[i]) for column, (fk, _) in self.relations.items()}
+            getters = [self._getter(c, (lambda row, i=index[c]: row[i]) if c in index else None, fk_of)
+                       for c in self.columns]
         while True:
             chunk = list(islice(items, CHUNK))
             if not chunk:
                 break
-            self._load_labels(chunk)
+            self._load_labels([[get(item) for get in fk_of.values()] for item in chunk], list(fk_of))
             for item in chunk:
-                yield [self._value(item, c) for c in self.columns]
+                yield [get(item) for get in getters]
             if progress:
                 progress(len(chunk))
 
-    def _load_labels(self, chunk: list) -> None:
+    def _attribute(self, item, column: str) -> Any:
+        if "." in column:
+            return self.view.datamodel.get_values_item(item, [column])[0]
+        return getattr(item, column, None)
+
+    def _getter(self, column: str, raw: Callable | None, fk_of: dict[str, Callable]) -> Callable:
+        """column -> function(row or record) giving the cell's typed value."""
+        if column in self.relations:
+            fk, target = self.relations[column]
+            get_fk, labels = fk_of[column], self.labels
+            return lambda item: labels.get((column, target, get_fk(item)))
+        formatter = self.view.formatters_columns.get(column)
+        if formatter is None:
+            return raw if column in self.plain else (lambda item: _listed(raw(item)))
+        memo: dict[Any, Any] = {}  # choice labels and the like: a few distinct values, formatted once
+
+        def formatted(item):
+            value = raw(item)
+            if value is None or isinstance(value, (dt.date, bool)):
+                return value  # typed; written per file format
+            try:
+                return memo[value]
+            except KeyError:
+                result = formatter(value)
+                result = result if isinstance(result, (str, int, float, Decimal)) else str(result)
+                if len(memo) < 10_000:
+                    memo[value] = result
+                return result
+            except TypeError:  # unhashable
+                return str(formatter(value))
+        return formatted
+
+    def _load_labels(self, fk_values: list[list[Any]], columns: list[str]) -> None:
+        """Names of the related records of a chunk (cached over chunks, bounded)."""
         if len(self.labels) > LABEL_CACHE_LIMIT:
             self.labels.clear()
         wanted: dict[type, set] = {}
-        for fk, target in self.relations.values():
-            for item in chunk:
-                value = getattr(item, fk)
-                if value is not None and (target, value) not in self.labels:
+        for i, column in enumerate(columns):
+            target = self.relations[column][1]
+            for values in fk_values:
+                value = values[i]
+                if value is not None and (column, target, value) not in self.labels:
                     wanted.setdefault(target, set()).add(value)
         for target, ids in wanted.items():
             pk = sa_inspect(target).primary_key[0]
             objs = (self.session.query(target).filter(pk.in_(sorted(ids)))
                     .options(*_repr_options(target)).all())
-            formatters = {column: self.view.formatters_columns.get(column)
-                          for column, (_, t) in self.relations.items() if t is target}
+            users = [column for column, (_, t) in self.relations.items() if t is target]
             for obj in objs:
-                key = (target, getattr(obj, pk.key))
-                self.labels[key] = str(obj)
-                for column, formatter in formatters.items():
-                    if formatter:
-                        self.labels[(column, key)] = formatter(obj)
+                key = getattr(obj, pk.key)
+                for column in users:
+                    formatter = self.view.formatters_columns.get(column)
+                    self.labels[(column, target, key)] = str(formatter(obj) if formatter else obj)
 
-    def _value(self, item, column: str) -> Any:
-        if column in self.relations:
-            fk, target = self.relations[column]
-            value = getattr(item, fk)
-            if value is None:
-                return None
-            key = (target, value)
-            return self.labels.get((column, key), self.labels.get(key))
-        if "." in column:
-            value = self.view.datamodel.get_values_item(item, [column])[0]
-        else:
-            value = getattr(item, column, None)
-        if value is None or isinstance(value, (dt.date, dt.datetime, bool)):
-            return value  # typed; formatted per file format
-        formatter = self.view.formatters_columns.get(column)
-        if formatter:
-            return formatter(value)
-        if isinstance(value, (list, tuple, set)):
-            return ", ".join(str(v) for v in value)
-        return value
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 def find_view(appbuilder, endpoint: str):

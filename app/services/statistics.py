@@ -25,6 +25,8 @@ filters do not), and only by period, level, field and standard — never per org
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -102,6 +104,12 @@ BREAKDOWN_KEY_LABELS = {
     "standard": _l("Occupational standard"), "awarding_body": _l("Awarding body"), "school": _l("School"),
     "curriculum": _l("Curriculum"),
 }
+# The dashboard reads stat_summary once, summed by these bases; every table is summed from one.
+DASHBOARD_BASES = (("year", "season"), ("standard_id", "ekr_level", "field", "awarding_body_id"),
+                   ("curriculum_id", "school_id"))
+SESSION_BASES = DASHBOARD_BASES[:2]
+# Tables with many groups: the page shows the largest (all of them in the downloads).
+LONG_TABLES = ("standard", "awarding_body", "school", "curriculum")
 # Sessions have no school or curriculum: a session examines candidates of many schools.
 SESSION_BREAKDOWNS = ("total", "year", "period", "level", "field", "standard", "awarding_body")
 # National figures beside a scoped user's own: never per organisation.
@@ -341,35 +349,56 @@ class Filters:
 
 # --------------------------------------------------------------------------- grouping
 
-def grouped(session, source, measures: list[str], sets: dict[str, tuple[str, ...]], where=()) -> dict[str, list[dict]]:
-    """Sum ``measures`` of ``source`` for every grouping set in one statement; returns
-    {set name: [{dimension: value, measure: sum}, ...]}."""
+def grouped(session, source, measures: list[str], sets: dict[str, tuple[str, ...]], where=(),
+            bases: tuple[tuple[str, ...], ...] | None = None) -> dict[str, list[dict]]:
+    """Sum ``measures`` of ``source`` for every grouping set; returns {set name: [{dimension:
+    value, measure: sum}, ...]}.
+
+    The source is read once: its rows are first summed by the ``bases`` (default: the sets
+    themselves) — in one pass with GROUPING SETS on PostgreSQL, a UNION ALL of GROUP BYs
+    elsewhere — and each set is then summed from the smallest base that holds its dimensions
+    (e.g. years and the total from the base (year, season)). All of it is one SQL statement."""
+    candidates = tuple(bases) if bases else tuple(dict.fromkeys(sets.values()))
+
+    def smallest(names):
+        fitting = [b for b in candidates if set(names) <= set(b)]
+        if not fitting:
+            raise ValueError(f"no base holds the dimensions {names}")
+        return min(fitting, key=len)
+
+    chosen = {name: smallest(names) for name, names in sets.items()}
+    bases = tuple(dict.fromkeys(chosen.values()))
+    plan = {name: bases.index(base) for name, base in chosen.items()}
     cols = source.c
     dims: list[str] = []
-    for names in sets.values():
+    for names in bases:
         dims += [d for d in names if d not in dims]
-    sums = [func.coalesce(func.sum(cols[m]), 0).label(m) for m in measures]
-    out: dict[str, list[dict]] = {name: [] for name in sets}
-    if _dialect(session) == "postgresql" and dims:
-        bits = {name: sum(1 << (len(dims) - 1 - i) for i, d in enumerate(dims) if d not in names)
-                for name, names in sets.items()}
-        by_bits = {v: k for k, v in bits.items()}
-        stmt = (select(*[cols[d] for d in dims], func.grouping(*[cols[d] for d in dims]).label("_set"), *sums)
+    sums = [func.sum(cols[m]).label(m) for m in measures]
+    if _dialect(session) == "postgresql" and len(bases) > 1:
+        masks = [sum(1 << (len(dims) - 1 - i) for i, d in enumerate(dims) if d not in names) for names in bases]
+        base = (select(*[cols[d] for d in dims], func.grouping(*[cols[d] for d in dims]).label("_g"), *sums)
                 .where(*where)
-                .group_by(func.grouping_sets(*[tuple_(*[cols[d] for d in names]) for names in sets.values()])))
-        for row in session.execute(stmt).mappings():
-            name = by_bits[row["_set"]]
-            out[name].append({k: row[k] for k in [*sets[name], *measures]})
-        return out
-    selects = []
+                .group_by(func.grouping_sets(*[tuple_(*[cols[d] for d in names]) for names in bases]))).cte("base")
+        base_of = {i: base.c._g == masks[i] for i in range(len(bases))}
+    else:
+        parts = [select(literal(i).label("_g"),
+                        *[(cols[d] if d in names else cast(null(), cols[d].type)).label(d) for d in dims], *sums)
+                 .where(*where).group_by(*[cols[d] for d in names]) for i, names in enumerate(bases)]
+        base = (parts[0] if len(parts) == 1 else union_all(*parts)).cte("base")
+        base_of = {i: base.c._g == i for i in range(len(bases))}
+    outer = []
     for name, names in sets.items():
-        selects.append(
+        outer.append(
             select(literal(name).label("_set"),
-                   *[(cols[d] if d in names else null()).label(d) for d in dims], *sums)
-            .where(*where).group_by(*[cols[d] for d in names]))
-    for row in session.execute(union_all(*selects)).mappings():
-        name = row["_set"]
-        out[name].append({k: row[k] for k in [*sets[name], *measures]})
+                   *[(base.c[d] if d in names else cast(null(), cols[d].type)).label(d) for d in dims],
+                   *[func.coalesce(func.sum(base.c[m]), 0).label(m) for m in measures])
+            .where(base_of[plan[name]]).group_by(*[base.c[d] for d in names]))
+    out: dict[str, list[dict]] = {name: [] for name in sets}
+    result = session.execute(outer[0] if len(outer) == 1 else union_all(*outer))
+    position = {k: i for i, k in enumerate(result.keys())}
+    wanted = {name: [(k, position[k]) for k in [*names, *measures]] for name, names in sets.items()}
+    for row in result.tuples():  # plain tuples: a RowMapping per row costs more than the query
+        out[row[0]].append({k: row[i] for k, i in wanted[row[0]]})
     return out
 
 
@@ -462,6 +491,7 @@ class Table:
     key_label: Any
     rows: list[dict]
     national: bool  # rows carry national figures ("national" dict)
+    count: int = 0  # groups in all (``rows`` may hold only the largest)
 
 
 @dataclass
@@ -481,8 +511,48 @@ def _key(name: str, row: dict) -> tuple:
     return tuple(row[d] for d in BREAKDOWNS[name])
 
 
-def dashboard(session, user, f: Filters, only: list[str] | None = None) -> Dashboard:
-    """All figures of the dashboard for ``user`` under filters ``f`` (``only``: these tables)."""
+class _Cache:
+    """National sums (no scope, no organisation filter) by (database, summary refresh time, filters,
+    tables): the same for every viewer until the summary is rebuilt, so computed once."""
+
+    def __init__(self, size: int = 64):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, compute):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        value = compute()
+        with self.lock:
+            self.data[key] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
+
+NATIONAL_CACHE = _Cache()
+
+
+def national_sums(session, f: Filters, sets: dict[str, tuple[str, ...]]) -> dict[str, list[dict]]:
+    """stat_summary summed over the whole country (``f`` without its organisation filters)."""
+    nf = f.national()
+    t = StatSummary.__table__
+    key = (str(session.get_bind().url), refreshed_at(session), nf, tuple(sets))
+    if key[1] is None:  # never refreshed: nothing to cache on
+        return grouped(session, t, list(SUMMARY_MEASURES), sets, nf.summary_where(t), DASHBOARD_BASES)
+    return NATIONAL_CACHE.get(key, lambda: grouped(session, t, list(SUMMARY_MEASURES), sets, nf.summary_where(t),
+                                                   DASHBOARD_BASES))
+
+
+def dashboard(session, user, f: Filters, only: list[str] | None = None, limit: int | None = None,
+              full: tuple[str, ...] = ()) -> Dashboard:
+    """All figures of the dashboard for ``user`` under filters ``f``. ``only``: just these tables;
+    ``limit``: at most this many rows (the largest groups) in the long tables except those in ``full``."""
     dialect = _dialect(session)
     scoped = not is_unscoped(user)
     names = only or [n for n in BREAKDOWNS if n != "total"]
@@ -490,11 +560,15 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None) -> Dashb
     t = StatSummary.__table__
     where = f.summary_where(t)
     condition = scope_condition(StatSummary, user)
-    if condition is not None:
-        where.append(condition)
-    own = grouped(session, t, list(SUMMARY_MEASURES), sets, where)
+    if condition is None and not f.by_organisation:
+        own = national_sums(session, f, sets)  # the whole country: shared with every other viewer
+    else:
+        if condition is not None:
+            where.append(condition)
+        own = grouped(session, t, list(SUMMARY_MEASURES), sets, where, DASHBOARD_BASES)
     session_sets = {n: BREAKDOWNS[n] for n in sets if n in SESSION_BREAKDOWNS}
-    sessions = grouped(session, _sessions_source(dialect, f, user, True), ["sessions"], session_sets)
+    sessions = grouped(session, _sessions_source(dialect, f, user, True), ["sessions"], session_sets, (),
+                       SESSION_BASES)
 
     show_national = scoped or f.by_organisation
     national = national_sessions = None
@@ -502,50 +576,59 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None) -> Dashb
     if show_national:
         nf = f.national()
         national_sets = {n: BREAKDOWNS[n] for n in sets if n in NATIONAL_BREAKDOWNS}
-        national = grouped(session, t, list(SUMMARY_MEASURES), national_sets, nf.summary_where(t))
+        national = national_sums(session, f, national_sets)
         national_sessions = grouped(session, _sessions_source(dialect, nf, user, False), ["sessions"],
-                                    {n: BREAKDOWNS[n] for n in national_sets if n in SESSION_BREAKDOWNS})
+                                    {n: BREAKDOWNS[n] for n in national_sets if n in SESSION_BREAKDOWNS}, (),
+                                    SESSION_BASES)
 
-    def merge(name, rows, session_rows, extra_keys=()):
-        by_key = {_key(name, r): r["sessions"] for r in (session_rows or {}).get(name, [])}
-        merged = []
-        keys = {_key(name, r) for r in rows} | set(by_key) | set(extra_keys)
-        rows_by_key = {_key(name, r): r for r in rows}
-        for key in keys:
-            row = dict(rows_by_key.get(key) or {**dict(zip(BREAKDOWNS[name], key, strict=True)),
-                                                   **{m: 0 for m in SUMMARY_MEASURES}})
-            row["sessions"] = by_key.get(key, 0) if name in SESSION_BREAKDOWNS else None
-            merged.append(with_rates(row))
-        return merged
+    def keyed(name, rows, session_rows, extra_keys=()) -> dict[tuple, dict]:
+        """Sums by group key, with the sessions; a group only in ``extra_keys`` has zeros."""
+        by_key = {_key(name, r): r for r in rows}
+        counted = {_key(name, r): r["sessions"] for r in (session_rows or {}).get(name, [])}
+        out = {}
+        for key in {*by_key, *counted, *extra_keys}:
+            row = dict(by_key.get(key) or {**dict(zip(BREAKDOWNS[name], key, strict=True)),
+                                           **{m: 0 for m in SUMMARY_MEASURES}})
+            row["sessions"] = counted.get(key, 0) if name in SESSION_BREAKDOWNS else None
+            out[key] = row
+        return out
 
-    def finish_national(name):
-        rows = merge(name, national.get(name, []), national_sessions)
-        if scoped:
-            rows = [suppress(r, minimum) for r in rows]
-        return {_key(name, r): r for r in rows}
+    def national_row(name, key, national_rows):
+        row = national_rows.get(key)
+        if row is None:
+            return None
+        row = with_rates(row)
+        return suppress(row, minimum) if scoped else row
 
-    totals_rows = merge("total", own["total"], sessions)
-    totals = totals_rows[0] if totals_rows else with_rates({m: 0 for m in SUMMARY_MEASURES})
+    totals = with_rates(keyed("total", own["total"], sessions)[()])
     national_totals = None
     if show_national:
-        national_totals = finish_national("total").get((), None)
+        national_totals = national_row("total", (), keyed("total", national["total"], national_sessions))
 
     tables: dict[str, Table] = {}
     labels = _Labels(session)
     for name in names:
-        nat = finish_national(name) if show_national and name in NATIONAL_BREAKDOWNS else None
+        nat = (keyed(name, national.get(name, []), national_sessions)
+               if show_national and name in NATIONAL_BREAKDOWNS else None)
         # over time, every period of the country has a row (the viewer's own may be zero)
-        rows = merge(name, own.get(name, []), sessions, nat.keys() if nat and name in ("year", "period") else ())
+        rows = list(keyed(name, own.get(name, []), sessions,
+                          nat.keys() if nat and name in ("year", "period") else ()).values())
+        rows.sort(key=lambda r, n=name: _sort_key(n, r))
+        count = len(rows)
+        if limit and name in LONG_TABLES and name not in full:
+            rows = rows[:limit]
+        rows = [with_rates(r) for r in rows]
         for row in rows:
             labels.want(name, row)
             if nat is not None:
-                row["national"] = nat.get(_key(name, row))
-        tables[name] = Table(name, BREAKDOWN_TITLES[name], BREAKDOWN_KEY_LABELS[name], rows, nat is not None)
+                row["national"] = national_row(name, _key(name, row), nat)
+        tables[name] = Table(name, BREAKDOWN_TITLES[name], BREAKDOWN_KEY_LABELS[name], rows, nat is not None, count)
     labels.load()
     for name, table in tables.items():
         for row in table.rows:
             row["label"] = labels.label(name, row)
-        table.rows.sort(key=lambda r, n=name: _sort_key(n, r))
+        if name not in ("year", "period", "level"):  # equal volumes in the order of their names
+            table.rows.sort(key=lambda r, n=name: _sort_key(n, r))
     return Dashboard(f, scoped, show_national, scoped, totals, national_totals, tables,
                      refreshed_at(session), minimum)
 
@@ -553,8 +636,8 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None) -> Dashb
 def _sort_key(name: str, row: dict):
     if name in ("year", "period", "level"):
         return tuple((v is None, v or 0) for v in _key(name, row))
-    volume = (row.get("candidates") or 0) + (row.get("certificates") or 0) + (row.get("graduates") or 0)
-    return (-volume, str(row.get("label", "")))
+    volume = (row["candidates"] or 0) + (row["certificates"] or 0) + (row["graduates"] or 0)
+    return (-volume, row.get("label", ""), str(_key(name, row)))
 
 
 class _Labels:

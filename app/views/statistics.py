@@ -20,7 +20,8 @@ from app.services import exports as ex
 from app.services import statistics as st
 from app.views.exports import background, download_response
 
-TOP = 15  # bars in a chart of many groups (the table under it has them all)
+TOP = 15  # bars in a chart of many groups
+ROWS_ON_PAGE = 25  # rows of a long table on the page ("show all" and the downloads have them all)
 
 
 def number(value, digits: int | None = None) -> str:
@@ -102,7 +103,8 @@ class StatisticsView(BaseView):
     def index(self):
         session = self.appbuilder.session
         filters = st.Filters.from_args(request.args)
-        dash = st.dashboard(session, g.user, filters)
+        full = tuple(name for name in request.args.getlist("all") if name in st.LONG_TABLES)
+        dash = st.dashboard(session, g.user, filters, limit=ROWS_ON_PAGE, full=full)
         charts = _charts(dash)
         by_table: dict[str, list] = {}
         for chart in charts:
@@ -111,7 +113,8 @@ class StatisticsView(BaseView):
             "statistics.html", title=_("Statistics"), dash=dash, charts=charts, charts_by_table=by_table,
             chart_json=json.dumps(charts, ensure_ascii=False).replace("<", "\\u003c"), choices=st.filter_choices(session, g.user),
             columns=st.COLUMNS, national_columns=st.NATIONAL_COLUMNS, session_tables=st.SESSION_BREAKDOWNS,
-            number=number, query=request.query_string.decode(), unscoped=is_unscoped(g.user),
+            number=number, query=request.query_string.decode(), unscoped=is_unscoped(g.user), full=full,
+            filter_args=filters.as_args(),
             order=["year", "period", "level", "field", "standard", "awarding_body", "school", "curriculum"],
             format_value=format_value,
         )
