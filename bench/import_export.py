@@ -29,21 +29,25 @@ CPU seconds each used during the timed job are printed too.
 """
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import io
-import json
-import os
-import platform
-import resource
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+# Other scripts live in bench/ (e.g. statistics.py): they must not shadow the standard library.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -660,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--import-writers", type=int, default=None,
                    help="GRADUATE_IMPORT_WRITERS for the import job (default: the application's)")
     p.add_argument("--record", action="store_true", help="append the figures to bench/RESULTS.md")
+    p.add_argument("--json", default=None, help="also write every round's raw figures to this file")
     p.add_argument("--note", default="", help="a line for RESULTS.md (what changed)")
     p.add_argument("--profile-import", default=None, help="write a cProfile of the import worker here")
     p.add_argument("--profile-export", default=None, help="write a cProfile of the export worker here")
@@ -688,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.rounds + 1):
         results.append(one_round(args, number))
         print(details(results[-1]), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, default=str, indent=1))
     rows = summary_rows(results)
     print()
     print(table(rows))
