@@ -23,6 +23,7 @@ from app.validation import DomainValidationError
 from app.views.api_contract import ApiContractMixin
 from app.views.exports import ExportMixin
 from app.views.labels import LABELS
+from app.views.write_locks import SessionWriteLockMixin
 
 # Superset-style read/write permission pairs for views and APIs.
 METHOD_PERMISSIONS = {
@@ -236,7 +237,7 @@ class ScopedModelView(ExportMixin, ModelView):
         return redirect(self.get_redirect())
 
 
-class ScopedModelRestApi(ApiContractMixin, ModelRestApi):
+class ScopedModelRestApi(ApiContractMixin, SessionWriteLockMixin, ModelRestApi):
     """ModelRestApi with the same scoping, owner rules, validation and data-access log."""
 
     model: type = None
