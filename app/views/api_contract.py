@@ -14,6 +14,8 @@ of something the fuzzer made the API or Flask-AppBuilder do:
 * PUT and DELETE take an integer id like GET (FAB's string ``<pk>`` made GET /x/abc a 405).
 * ``_info`` gives each field an empty description instead of the translation catalogue header
   (FAB passes "" to gettext).
+* The schemas that load a request body are one per thread (marshmallow-sqlalchemy keeps the
+  record being edited on the schema object, which FAB shares between requests).
 * The OpenAPI document: validation messages are a text or an object of field messages; every
   operation lists the errors it can answer; list ids are integers; nullable relations are
   nullable; decimals are sent as text; ``_info`` is described as it answers; the ``q``
@@ -24,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 import urllib.parse
 from typing import Any
 
@@ -39,7 +42,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
 from marshmallow_sqlalchemy.fields import Related
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger, inspect, select
 from sqlalchemy.exc import DataError, IntegrityError, NoResultFound, ProgrammingError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
@@ -155,7 +158,26 @@ class ContractInterface(SQLAInterface):
             raise
 
     def add(self, item, commit=True):
+        self._refuse_second_child(item)
         return self._guard(super().add, item, commit)
+
+    def _refuse_second_child(self, item) -> None:
+        """A one-to-one child (a result of a registration) that its parent already has: SQLAlchemy
+        would detach the stored one (its foreign key to NULL) before the unique key could say so."""
+        errors = []
+        with self.session.no_autoflush:
+            for rel in self.obj.__mapper__.relationships:
+                columns = list(rel.local_columns)
+                parent = getattr(item, rel.key, None)
+                if rel.uselist or parent is None or len(columns) != 1 or not columns[0].unique:
+                    continue
+                query = select(self.obj.id).where(columns[0] == inspect(parent).identity[0])
+                if inspect(item).persistent:
+                    query = query.where(self.obj.id != item.id)
+                if inspect(parent).identity and self.session.execute(query).first():
+                    errors.append((rel.key, str(ALREADY_EXISTS)))
+        if errors:
+            raise DomainValidationError(errors, self.obj.__name__)
 
     def edit(self, item, commit=True):
         return self._guard(super().edit, item, commit)
@@ -313,10 +335,38 @@ def _ref(code: str) -> dict:
 # --- the mixin ------------------------------------------------------------------------------
 
 
+class _PerThread:
+    """A schema FAB keeps one of per API, handed out as one copy per thread: loading sets
+    ``schema.instance`` (marshmallow-sqlalchemy), so two PUTs at once applied one request's
+    values to the other's record (tests/test_concurrent_writes.py)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, api, owner=None):
+        if api is None:
+            return self
+        prototype = api.__dict__.get(self.name)
+        if prototype is None:
+            return None
+        local = api.__dict__.setdefault("_schema_copies", threading.local())
+        copy_ = getattr(local, self.name, None)
+        if copy_ is None or getattr(local, f"{self.name}_of", None) is not prototype:
+            copy_ = type(prototype)()
+            setattr(local, self.name, copy_)
+            setattr(local, f"{self.name}_of", prototype)
+        return copy_
+
+    def __set__(self, api, value):
+        api.__dict__[self.name] = value
+
+
 class ApiContractMixin:
     """Mixed into ScopedModelRestApi (app.views.base) before FAB's ModelRestApi."""
 
     model2schemaconverter = ContractSchemaConverter
+    add_model_schema = _PerThread("add_model_schema")
+    edit_model_schema = _PerThread("edit_model_schema")
 
     def __init__(self, **kwargs):
         self.datamodel = ContractInterface(self.datamodel.obj)
