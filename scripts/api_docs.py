@@ -58,6 +58,8 @@ SCOPE_TEXT: dict[tuple[str, str], str] = {
     ("Registration", ASSESSOR): "registrations to the sessions they assess",
     ("AssessorAssignment", AB): "assignments on the awarding body's sessions",
     ("AssessorAssignment", ASSESSOR): "assignments on the sessions they assess",
+    ("StatSummary", AB): "figures on the awarding body's own records",
+    ("StatSummary", SCHOOL): "figures on the school's own records",
     ("Result", AB): "results on the awarding body's sessions",
     ("Result", SCHOOL): "results of the school's students",
     ("Result", ASSESSOR): "results of registrations to the sessions they assess",
@@ -347,10 +349,10 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
     max_page = apis[0].max_page_size or config.get("FAB_API_MAX_PAGE_SIZE")
     w("## Lists: pagination, ordering, filters, columns\n")
     w("`GET /api/v1/<resource>/` takes one query parameter `q` in "
-      "[Rison](https://github.com/Nanonid/rison) (compact JSON for URLs), URL-encoded:\n")
+      "[Rison](https://github.com/Nanonid/rison) (compact JSON for URLs) or in JSON, URL-encoded:\n")
     w("```\n/api/v1/exam_session/?q=(page:0,page_size:25,order_column:starts_at,order_direction:desc,"
       "filters:!((col:status,opr:eq,value:published)))\n```\n")
-    w(f"- `page` starts at 0; `page_size` defaults to **{page_size}**; the maximum is **{max_page}** "
+    w(f"- `page` starts at 0 (at most 2147483647); `page_size` defaults to **{page_size}**; the maximum is **{max_page}** "
       f"(`FAB_API_MAX_PAGE_SIZE`). A larger (or < 1) `page_size` is silently reduced to {max_page}, "
       "not refused. Read `count` (all matching rows) to know how many pages there are.")
     w("- `order_column` must be one of the resource's *order columns*; `order_direction` is `asc` or `desc`.")
@@ -359,12 +361,21 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
       "Operators: `eq`/`neq` equal/not equal, `gt`/`lt` greater/less than, `sw`/`ew`/`ct` starts "
       "with/ends with/contains (case-insensitive; `nsw`, `new`, `nct` negate them), `in`/`not_in` "
       "one of a list, `rel_o_m`/`nrel_o_m` a relation is/is not the record with this id.")
-    w("- `columns:!(id,status)` limits the returned columns to some of the list columns.")
+    w("- A filter's `value` has its column's type: text for text columns, a number for numbers, "
+      "`!t`/`!f` (JSON `true`/`false`) for yes/no, an ISO date for dates, the related record's id "
+      "for relations, a list for `in`/`not_in`. A column or operator the resource does not list, or "
+      "a value of another type, answers 400. The OpenAPI document lists each resource's columns "
+      "and operators with the value type.")
+    w("- `columns:!(id,status)` limits the returned columns to some of the list columns (an unknown "
+      "column answers 400).")
     w("- Answer: `{\"count\": n, \"ids\": [...], \"result\": [{...}], \"list_columns\": [...], "
       "\"order_columns\": [...], \"label_columns\": {...}, \"list_title\": \"…\"}`. A single record: "
       "`GET /api/v1/<resource>/<id>` → `{\"id\": id, \"result\": {...}, \"show_columns\": [...], ...}`.")
-    w("- Relations are returned as `{\"id\": n}` (list and show) and written as the plain id "
-      "(`\"standard\": 3`). Follow the id to the related resource.")
+    w("- Relations are returned as `{\"id\": n}` (list and show; `null` when an optional relation "
+      "is empty) and written as the plain id (`\"standard\": 3`) of an existing record; another "
+      "value, or an id no record has, answers 422. Follow the id to the related resource.")
+    w("- Decimal numbers (competence points) are returned as text (`\"80.00\"`) and accepted as "
+      "a number or as text.")
     w("- Dates are ISO 8601 (`2026-06-10`); datetimes are returned in UTC with an offset "
       "(`2026-06-10T09:00:00+00:00`). A datetime sent without an offset means Tallinn time.")
     w("- Labels and messages are Estonian; add `_l_=en` to the query string for English where a "
@@ -379,8 +390,15 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
     w(f"  ```json\n  {json.dumps(example_422(app), ensure_ascii=False)}\n  ```\n")
     w("  The same rules as on the screens apply (field rules, allowed values, cross-field rules); "
       "an unknown field answers `{\"message\": {\"nope\": [\"Unknown field.\"]}}`.")
-    w("- **400** — malformed `q` (`{\"message\": \"Not a valid rison/json argument\"}`) or a write "
-      "without a JSON body (`{\"message\": \"Request is not JSON\"}`).")
+    w("- **400** — malformed `q`, a `page` out of range, an unknown column or filter, a write "
+      "without a JSON body (`{\"message\": \"Request is not JSON\"}`) or whose body is not a JSON "
+      "object, or text holding a NUL character or an unpaired surrogate (which cannot be stored).")
+    w("- **422** also for a value that breaks a database constraint, under its field and without "
+      "SQL: a duplicate unique value (`\"on juba olemas\"`), a number outside the column's range.")
+    w("- Writes to the records of one exam session (registrations, results, competence marks, "
+      "decisions, certificates, appeals and the session's grid and decision endpoints) are done one "
+      "after another (a row lock on the session): two users confirming the same decision at once "
+      "get one 200 and one 422, never two certificates.")
     w("- **401** — no or bad token (see above). **403** — the role lacks the permission: "
       "`{\"message\": \"Forbidden\"}`.")
     w("- **404** — `{\"message\": \"Not found\"}`: the record does not exist **or is outside your scope** "
