@@ -575,3 +575,44 @@ def test_register_entry_time_is_recorded(app, db, data):
         db.expire_all()
         cert = db.get(m.Certificate, data.ids["c1"])
     assert cert.status == "registered" and cert.registered_at is not None
+
+
+def test_first_visit_starts_the_calculation(app, db, world, login, monkeypatch):
+    """A new installation has no figures yet: the first visit queues the jobs (once)."""
+    from tests.conftest import IsolatedClient
+
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
+    assert login("ab1").get("/statistics/").status_code == 200
+    run = db.scalars(select(m.JobRun).where(m.JobRun.kind == "statistics")).one()
+    assert _wait(db, run.id).status == "succeeded"
+    with app.app_context():
+        assert st.refreshed_at(db) is not None
+    anonymous = IsolatedClient(app, app.response_class, use_cookies=True)
+    assert anonymous.get("/avaandmed/").status_code == 200
+    run = db.scalars(select(m.JobRun).where(m.JobRun.kind == "open_data")).one()
+    assert _wait(db, run.id).status == "succeeded"
+    assert anonymous.get("/avaandmed/andmed.json").json["uuendatud"]
+
+
+def test_grouping_without_grouping_sets_gives_the_same_sums(app, db, data):
+    """SQLite (the demo) has no GROUPING SETS: the UNION ALL form must give the same figures."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        rows = [dict(r) for r in db.execute(select(m.StatSummary.__table__)).mappings()]
+        sets = {n: st.BREAKDOWNS[n] for n in st.BREAKDOWNS}
+        expected = st.grouped(db, m.StatSummary.__table__, list(st.SUMMARY_MEASURES), sets, (), st.DASHBOARD_BASES)
+    engine = sa.create_engine("sqlite://")
+    m.StatSummary.__table__.create(engine)
+    with engine.begin() as conn:
+        conn.execute(m.StatSummary.__table__.insert(), rows)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as lite:
+        got = st.grouped(lite, m.StatSummary.__table__, list(st.SUMMARY_MEASURES), sets, (), st.DASHBOARD_BASES)
+
+    def norm(result):
+        return {name: sorted((tuple(sorted(r.items(), key=lambda kv: kv[0])) for r in rows_),
+                             key=repr) for name, rows_ in result.items()}
+    assert norm(got) == norm(expected)
+    assert got["total"][0]["candidates"] == 21

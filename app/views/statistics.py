@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from decimal import Decimal
 
 from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
@@ -57,6 +58,7 @@ def _charts(dash: st.Dashboard) -> list[dict]:
         sets = [series(rows, "candidates", st.COLUMNS["candidates"]),
                 series(rows, "passed", st.COLUMNS["passed"]),
                 series(rows, "certificates", st.COLUMNS["certificates"]),
+                series(rows, "rejected", st.COLUMNS["rejected"]),
                 series(rows, "pass_rate", st.COLUMNS["pass_rate"], "line", "y2")]
         if national and year.national:
             sets.append(series(rows, "pass_rate", st.NATIONAL_COLUMNS["pass_rate"], "line", "y2", nat=True))
@@ -65,8 +67,7 @@ def _charts(dash: st.Dashboard) -> list[dict]:
         charts.append({"id": "chart-time", "table": "year", "title": _("Time to decision and to the register entry"),
                        "labels": labels, "datasets": [
                            series(rows, "decision_days", st.COLUMNS["decision_days"], "line"),
-                           series(rows, "register_days", st.COLUMNS["register_days"], "line"),
-                           series(rows, "rejected", st.COLUMNS["rejected"], "bar", "y2")], "y2": ""})
+                           series(rows, "register_days", st.COLUMNS["register_days"], "line")]})
         grads = [series(rows, "graduates", st.COLUMNS["graduates"]),
                  series(rows, "graduates_examined", st.COLUMNS["graduates_examined"]),
                  series(rows, "examined_share", st.COLUMNS["examined_share"], "line", "y2")]
@@ -105,6 +106,8 @@ class StatisticsView(BaseView):
         filters = st.Filters.from_args(request.args)
         full = tuple(name for name in request.args.getlist("all") if name in st.LONG_TABLES)
         dash = st.dashboard(session, g.user, filters, limit=ROWS_ON_PAGE, full=full)
+        if dash.refreshed_at is None:  # a new installation: the scheduler has not run the job yet
+            _start_once("statistics", g.user.username)
         charts = _charts(dash)
         by_table: dict[str, list] = {}
         for chart in charts:
@@ -146,6 +149,14 @@ class StatisticsView(BaseView):
         return redirect(url_for("StatisticsView.index"))
 
 
+def _start_once(kind: str, actor: str) -> None:
+    """Queue ``kind`` unless a copy is queued or running already (the job queue deduplicates)."""
+    try:
+        start(kind, {}, actor=actor)
+    except Exception:  # never let the page fail over it
+        logging.getLogger(__name__).exception("could not start %s", kind)
+
+
 class OpenDataView(BaseView):
     """Public: anonymised national aggregates (no login), materialised by the "open_data" job."""
 
@@ -156,11 +167,14 @@ class OpenDataView(BaseView):
     def index(self):
         session = self.appbuilder.session
         rows = st.open_data(session)
+        meta = st.open_data_meta(session)
+        if not meta:  # never published: publish now (once; the scheduler keeps it up to date)
+            _start_once("open_data", "avaandmed")
         datasets = {name: [r for r in rows if r["dataset"] == name] for name in st.OPEN_DATASETS}
         return self.render_template(
             "open_data.html", title=_("Open data: vocational qualification exams"), datasets=datasets,
             titles=st.OPEN_DATA_TITLES, headers=st.OPEN_DATA_HEADERS, fields=st.OPEN_DATA_FIELDS,
-            meta=st.open_data_meta(session), number=number, format_value=format_value)
+            meta=meta, number=number, format_value=format_value)
 
     @expose("/andmed.json")
     def data_json(self):
