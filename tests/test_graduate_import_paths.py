@@ -110,3 +110,37 @@ def test_stream_personal_code_check_equals_the_model_rule(app):
     with app.app_context():
         for code in codes:
             assert (isikukood_problem(code) is None) == (v.isikukood(code) is None), code
+
+
+def test_two_imports_at_once_write_each_row_once(app, db, registers):
+    """A whole import and one school's import started at the same time (different parameters, so
+    both run; the later one waits for the first): shared persons and enrolments are written once,
+    audited once."""
+    import threading
+
+    from sqlalchemy import func
+
+    _run(app, db, "register_sync")
+    _run(app, db, "ehis_sync")
+    school = db.execute(select(m.School.ehis_id).join(m.Curriculum, m.Curriculum.school_id == m.School.id)
+                        .group_by(m.School.ehis_id).order_by(func.count().desc()).limit(1)).scalar()
+    runs = [create_run(db, "graduate_import", {}, actor="test")[0].id,
+            create_run(db, "graduate_import", {"school_ehis_id": school}, actor="test")[0].id]
+    statuses = {}
+    threads = [threading.Thread(target=lambda r=r: statuses.update({r: run_job(r, app)})) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(statuses) == 2 and set(statuses.values()) <= {"succeeded", "partial"}, statuses
+    count = lambda sql: db.execute(text(sql)).scalar()  # noqa: E731
+    assert count("SELECT count(*) FROM (SELECT isikukood FROM person WHERE isikukood IS NOT NULL "
+                 "GROUP BY 1 HAVING count(*) > 1) d") == 0
+    assert count("SELECT count(*) FROM (SELECT first_name, last_name, birth_date FROM person "
+                 "WHERE isikukood IS NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d") == 0
+    enrolments, persons = count("SELECT count(*) FROM enrolment"), count("SELECT count(*) FROM person")
+    assert count("SELECT count(*) FROM audit_event WHERE entity = 'Enrolment' AND action = 'insert'") == enrolments
+    assert count("SELECT count(*) FROM audit_event WHERE entity = 'Person' AND action = 'insert'") == persons
+    db.expire_all()
+    full = db.get(m.JobRun, runs[0])
+    assert full.created_count + full.unchanged_count + full.updated_count == enrolments  # the whole import saw all

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +208,8 @@ class PageImporter:
 # Audit rows have the shape app.audit.record_bulk writes: {field: [old, new]}, dates ISO 8601,
 # None fields left out of inserts (tests/test_graduate_import_paths.py compares both paths). A
 # person inserted meanwhile by another transaction is skipped by ON CONFLICT DO NOTHING and shows
-# in the counts; the batch is then rolled back and written again.
+# in the counts; the batch is then rolled back and written again. Two imports never run at once
+# (:func:`one_import_at_a_time`).
 _G_COLUMNS = ("curriculum_id", "school_id", "isikukood", "first_name", "last_name", "birth_date",
               "study_language", "study_form", "status", "expected_graduation", "graduation_date",
               "standard_id", "awarding_body_id", "routing_problem")
@@ -432,11 +434,12 @@ class PgPageImporter:
     def _write(self, write: _Write, sql: str, params: dict[str, Any], rows: int) -> tuple[int, int, int]:
         try:
             with self.engine.connect() as conn:
-                for _attempt in (1, 2):
+                for _attempt in range(3):
                     persons, existing, created, updated = conn.exec_driver_sql(sql, params).one()
                     if persons == rows and existing + created == rows:
                         break
-                    # a concurrent import inserted some of these rows: write again, seeing them
+                    # someone else (a form, another system) inserted some of these rows meanwhile:
+                    # write again, seeing them
                     conn.rollback()
                 else:
                     codes = ", ".join(str(target.ehis_code) for target, _ in write.batch.chunks)
@@ -479,8 +482,45 @@ class _Write:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+# Advisory lock key: one graduate import at a time per database (PostgreSQL).
+IMPORT_LOCK = 0x454B5301
+
+
+@contextmanager
+def one_import_at_a_time(session, ctx, poll: float = 2.0, give_up: float = 3600.0):
+    """Imports with different parameters (all curricula, one school) would otherwise write the
+    same persons at once; with batches committed in order by two writers, waits between two such
+    imports could form a cycle the database cannot see. The later import waits here, beating its
+    heartbeat, and then finds the rows the first one wrote."""
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    deadline = time.monotonic() + give_up
+    with engine.connect() as conn:
+        while not conn.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (IMPORT_LOCK,)).scalar():
+            conn.commit()
+            if time.monotonic() > deadline:
+                raise RuntimeError("teine lõpetanute import on tund aega pooleli: kontrollige töid ja "
+                                   f"andmebaasi lukku pg_locks (advisory {IMPORT_LOCK})")
+            ctx.checkpoint(force=True)
+            time.sleep(poll)
+        conn.commit()  # the lock belongs to the connection, not to a transaction
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (IMPORT_LOCK,))
+            conn.commit()
+
+
 def import_graduates(session, client, ctx, targets_: list[Target], alates: dt.date | None,
                      kuni: dt.date | None, page_size: int = 1000, writers: int = 2) -> None:
+    with one_import_at_a_time(session, ctx):
+        _import_graduates(session, client, ctx, targets_, alates, kuni, page_size, writers)
+
+
+def _import_graduates(session, client, ctx, targets_: list[Target], alates, kuni, page_size: int,
+                      writers: int) -> None:
     router = RouteCache(Router(session))
     session.commit()  # the reference data is read: no transaction stays open while importing
     fast = session.get_bind().dialect.name == "postgresql"
