@@ -573,6 +573,9 @@ def test_certificate_actions_refuse_what_does_not_fit_the_status(exam, login, db
     copy = db.scalar(select(m.Certificate).where(m.Certificate.duplicate_of_id == cert.id))
     assert (copy.status, copy.duplicate_reason, copy.holder_name, copy.valid_to) == (
         "ready", "2", cert.holder_name, cert.valid_to)
+    twice = ab1.api("post", f"/api/v1/certificate/{cert.id}/duplicate", json={"reason": "2"})
+    assert twice.json["message"]["duplicate_of"] == [
+        t("a duplicate of this certificate is already on its way to the register")]
     # revocation: a reason, a date not before the issue; the screen form keeps what was typed
     page = login("ab1").post(f"/certificateview/revoke/{cert.id}", data={"revoked_reason": "",
                                                                        "revoked_date": "01.01.2020"})

@@ -79,6 +79,7 @@ from app.models import choices as c
 from app.models.base import utcnow
 from app.security import roles as r
 from app.security.scoping import role_names
+from app.services import states
 from app.services.exams import assessed_by, change_status
 from app.validation import LEVEL_CODES, DomainValidationError
 
@@ -197,6 +198,20 @@ def can_reopen(user, exam_session: ExamSession) -> bool:
 
 def can_decide(user, exam_session: ExamSession) -> bool:
     return _is_body(user, exam_session)
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+def lock_session(db, exam_session_id: int) -> None:
+    """Serialise the outcome writes of one exam session (results, decisions, certificates that
+    follow them) for the rest of the transaction: the session row is locked FOR UPDATE, the
+    same row app.services.exams locks for registrations, always first. Callers read what they
+    check after this (a no-op on SQLite, the single-user demo)."""
+    db.execute(select(ExamSession.id).where(ExamSession.id == exam_session_id).with_for_update())
+
+
+def _lock_row(db, model, pk: int) -> None:
+    db.execute(select(model.id).where(model.id == pk).with_for_update())
 
 
 # --- the results grid -----------------------------------------------------------------------
@@ -381,6 +396,8 @@ def save_grid(db, exam_session: ExamSession, rows: list[dict], *, submit: bool =
     {passed, points}}}; keys left out keep what is stored. Returns counts."""
     if user is not None and not can_grade(db, user, exam_session):
         raise PermissionError
+    lock_session(db, exam_session.id)
+    db.refresh(exam_session)
     _raise(grading_errors(exam_session), "Result")
     grid = load_grid(db, exam_session)
     by_id = {row.registration.id: row for row in grid.rows}
@@ -462,6 +479,9 @@ def reopen_result(db, result: Result, reason: str | None, user=None) -> Result:
     exam_session = result.registration.exam_session
     if user is not None and not can_reopen(user, exam_session):
         raise PermissionError
+    lock_session(db, exam_session.id)
+    db.refresh(exam_session)
+    db.refresh(result)
     errors = []
     if result.status != "submitted":
         errors.append(("status", _("only a submitted result can be reopened")))
@@ -635,6 +655,8 @@ def decide_session(db, exam_session: ExamSession, common: dict, rows: list[dict]
     {registration_id, include, outcome, awarded_standard (id), legal_basis, reasons}."""
     if user is not None and not can_decide(user, exam_session):
         raise PermissionError
+    lock_session(db, exam_session.id)
+    db.refresh(exam_session)
     errors: list[tuple[str, str]] = []
     day = _date_field(common, "decision_date", errors)
     signer_id = common.get("signer") or common.get("signer_id")
@@ -732,6 +754,9 @@ def confirm_decision(db, d: Decision, user=None) -> Decision:
     exam_session = d.registration.exam_session
     if user is not None and not can_decide(user, exam_session):
         raise PermissionError
+    lock_session(db, exam_session.id)
+    db.refresh(exam_session)
+    db.refresh(d)
     if d.status != "draft":
         _raise([("status", _("the decision is already confirmed"))], "Decision")
     _raise(decision_errors(db, _decision_values(d), d.registration, confirming=True, decision_id=d.id), "Decision")
@@ -854,6 +879,7 @@ def certificate_errors(db, cert: Certificate) -> list[tuple[str, str]]:
 
 def send_to_register(db, cert: Certificate) -> Certificate:
     """Draft or rejected -> ready: the next register export enters it."""
+    _lock_certificate(db, cert)
     errors = []
     if cert.status not in ("draft", "rejected"):
         errors.append(("status", _("only a draft certificate or one rejected by the register can be sent")))
@@ -873,12 +899,19 @@ def send_to_register(db, cert: Certificate) -> Certificate:
 
 
 def return_to_draft(db, cert: Certificate) -> Certificate:
+    _lock_certificate(db, cert)
     if cert.status not in ("ready", "rejected"):
         _raise([("status", _("only a certificate ready for or rejected by the register returns to draft"))],
                "Certificate")
     cert.status = "draft"
     db.commit()
     return cert
+
+
+def _lock_certificate(db, cert: Certificate) -> None:
+    """Two clicks on the same certificate are done one after the other, on fresh values."""
+    _lock_row(db, Certificate, cert.id)
+    db.refresh(cert)
 
 
 def _registered_original(cert: Certificate) -> list[tuple[str, str]]:
@@ -891,9 +924,15 @@ def _registered_original(cert: Certificate) -> list[tuple[str, str]]:
 
 def order_duplicate(db, cert: Certificate, reason: str | None) -> Certificate:
     """A duplicate of a registered certificate, ready for the register at once."""
+    _lock_certificate(db, cert)
     errors = _registered_original(cert)
     if cert.duplicate_of_id is not None:
         errors.append(("duplicate_of", _("order the duplicate from the original certificate")))
+    pending = db.execute(select(Certificate.id).where(
+        Certificate.duplicate_of_id == cert.id, Certificate.status != "registered",
+        Certificate.revoked.is_(False))).first()
+    if pending is not None:
+        errors.append(("duplicate_of", _("a duplicate of this certificate is already on its way to the register")))
     if reason not in dict(c.DUPLICATE_REASON):
         errors.append(("duplicate_reason", _("choose the reason for the duplicate")))
     _raise(errors, "Certificate")
@@ -914,6 +953,7 @@ def order_duplicate(db, cert: Certificate, reason: str | None) -> Certificate:
 
 def revoke_certificate(db, cert: Certificate, reason: str | None, day: Any = None) -> Certificate:
     """Revoke a registered certificate (and its duplicates); the next export tells the register."""
+    _lock_certificate(db, cert)
     errors = _registered_original(cert)
     if not _text(reason):
         errors.append(("revoked_reason", _("a revocation needs a reason")))
@@ -987,6 +1027,8 @@ def record_appeal(db, decision: Decision, data: dict) -> Appeal:
 
 
 def decide_appeal(db, appeal: Appeal, outcome: str | None, outcome_date: Any = None) -> Appeal:
+    lock_session(db, appeal.decision.registration.exam_session_id)
+    db.refresh(appeal)
     errors: list[tuple[str, str]] = []
     if appeal.outcome != "pending":
         errors.append(("outcome", _("the appeal is already decided")))
@@ -1040,25 +1082,46 @@ def before_write(item) -> None:
         _before_write(db, item)
 
 
+def _stored_now(db, model, pk: int | None, column: str):
+    """A column as committed now (read after taking the lock; the item itself may be stale)."""
+    if pk is None:
+        return None
+    return db.execute(select(getattr(model, column)).where(model.id == pk)).scalar()
+
+
+def _refuse_if_locked(db, model, pk: int | None, field: str = "status") -> None:
+    status = _stored_now(db, model, pk, states.status_column(model.__name__))
+    if status in states.LOCKS.get(model.__name__, {}):
+        _raise([(field, states.locked_message(model.__name__, status))], model.__name__)
+
+
 def _before_write(db, item) -> None:
     if isinstance(item, CompetenceResult):
         result = item.result
         comp = item.competence or (db.get(Competence, item.competence_id) if item.competence_id else None)
+        if result is not None:
+            lock_session(db, result.registration.exam_session_id)
+            _refuse_if_locked(db, Result, result.id, "result")
         if result is not None and comp is not None:
             standard_id = result.registration.exam_session.standard_id
             if comp.standard_id != standard_id:
                 _raise([("competence", _("competence %(id)s is not part of the exam's standard", id=comp.name))],
                        "CompetenceResult")
     elif isinstance(item, Result):
-        if item.registration is not None and not item.attended and item.proposal in AWARDS:
-            _raise([("proposal", _("an absent candidate cannot be proposed an award"))], "Result")
+        if item.registration is not None:
+            lock_session(db, item.registration.exam_session_id)
+            _refuse_if_locked(db, Result, item.id)
+            if not item.attended and item.proposal in AWARDS:
+                _raise([("proposal", _("an absent candidate cannot be proposed an award"))], "Result")
     elif isinstance(item, Decision):
         if item.registration is None:
             return
+        lock_session(db, item.registration.exam_session_id)
         old = _old_status(item, "status")
-        confirming = item.status == "confirmed" and old != "confirmed"
         if old == "confirmed":
             return  # the lock has already refused any change
+        _refuse_if_locked(db, Decision, item.id)  # confirmed meanwhile by someone else
+        confirming = item.status == "confirmed"
         _raise(decision_errors(db, _decision_values(item), item.registration, confirming=confirming,
                                decision_id=item.id), "Decision")
         _normalise_standard(item)
@@ -1067,6 +1130,9 @@ def _before_write(db, item) -> None:
             db.flush()
             _session_decided(db, item.registration.exam_session)
     elif isinstance(item, Certificate):
+        if item.id is not None:
+            _lock_row(db, Certificate, item.id)
+            _refuse_if_locked(db, Certificate, item.id)
         _raise(certificate_errors(db, item), "Certificate")
         if item.status == "ready" and _old_status(item, "status") != "ready":
             _raise([("status", _("use the action „send to the register”"))], "Certificate")
@@ -1074,6 +1140,10 @@ def _before_write(db, item) -> None:
         old = _old_status(item, "outcome")
         if old in ("upheld", "dismissed"):
             return
+        decision = item.decision
+        if decision is not None and decision.registration is not None:
+            lock_session(db, decision.registration.exam_session_id)
+        _refuse_if_locked(db, Appeal, item.id, "outcome")
         _raise(appeal_errors(db, item.values()), "Appeal")
         if item.outcome == "upheld":
             after_upheld(db, item)

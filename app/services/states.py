@@ -147,7 +147,7 @@ def _changed_columns(obj) -> list[str]:
     return changed
 
 
-def _locked_message(model: str, status) -> str:
+def locked_message(model: str, status) -> str:
     return str(_l("the record is locked in status „%(status)s”", status=_label(model, status)))
 
 
@@ -166,7 +166,7 @@ def parent_lock_errors(obj) -> list[tuple[str, str]]:
     column = status_column(model)
     status = _stored(parent, column)
     if status in LOCKS.get(model, {}):
-        return [(relation, _locked_message(model, status))]
+        return [(relation, locked_message(model, status))]
     return []
 
 
@@ -191,7 +191,7 @@ def lock_errors(obj, include_new: bool = False) -> list[tuple[str, str]]:
     if model == "Certificate" and status == "registered" and _stored(obj, "revoked"):
         allowed = {"revocation_sent_at"}
     refused = [c for c in _changed_columns(obj) if c not in allowed]
-    return errors + [(c, _locked_message(model, status)) for c in refused]
+    return errors + [(c, locked_message(model, status)) for c in refused]
 
 
 def delete_errors(obj) -> list[tuple[str, str]]:
