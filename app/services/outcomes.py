@@ -56,7 +56,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import exists, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.models import (
@@ -802,7 +802,7 @@ def _session_decided(db, exam_session: ExamSession) -> None:
     undecided = db.execute(
         select(func.count(Registration.id)).where(
             Registration.exam_session_id == exam_session.id, Registration.status == "registered",
-            ~Registration.id.in_(select(Decision.registration_id).where(Decision.status == "confirmed")))
+            ~exists().where(Decision.registration_id == Registration.id, Decision.status == "confirmed"))
     ).scalar()
     if not undecided:
         exam_session.status = "decided"

@@ -24,7 +24,7 @@ from app.services import outcomes
 from app.validation import DomainValidationError
 from app.views.labels import LABELS
 
-WORK_STATUSES = ("published", "held", "results_entered", "decided", "closed")
+WORK_STATUSES = ("published", "held", "results_entered", "decided")
 
 
 def _db():
@@ -55,8 +55,12 @@ def _split_errors(errors) -> tuple[dict[str, list[str]], list[str]]:
     return cells, general
 
 
-def session_summaries(db, statuses=WORK_STATUSES):
-    """Sessions in scope with their numbers of candidates, submitted results and decisions."""
+def session_summaries(db, statuses=WORK_STATUSES, limit: int = 200):
+    """The latest sessions in scope (work first) with their numbers of candidates, submitted
+    results and confirmed decisions; the sessions are chosen before anything is counted."""
+    order = (case((ExamSession.status.in_(("held", "results_entered")), 0), else_=1), ExamSession.starts_at.desc())
+    chosen = scoped(select(ExamSession.id).where(ExamSession.status.in_(statuses)), ExamSession)
+    chosen = chosen.order_by(*order).limit(limit).subquery()
     registered = (Registration.status == "registered")
     query = (
         select(
@@ -65,16 +69,14 @@ def session_summaries(db, statuses=WORK_STATUSES):
             func.count(Result.id.distinct()).filter(Result.status == "submitted").label("submitted"),
             func.count(Decision.id.distinct()).filter(Decision.status == "confirmed").label("confirmed"),
         )
+        .join(chosen, chosen.c.id == ExamSession.id)
         .outerjoin(Registration, Registration.exam_session_id == ExamSession.id)
         .outerjoin(Result, Result.registration_id == Registration.id)
         .outerjoin(Decision, Decision.registration_id == Registration.id)
-        .where(ExamSession.status.in_(statuses))
         .group_by(ExamSession.id)
-        .order_by(case((ExamSession.status.in_(("held", "results_entered")), 0), else_=1),
-                  ExamSession.starts_at.desc())
-        .limit(200)
+        .order_by(*order)
     )
-    return db.execute(scoped(query, ExamSession)).all()
+    return db.execute(query).all()
 
 
 class ResultGridView(BaseView):
@@ -226,7 +228,7 @@ class SessionDecisionView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        rows = session_summaries(_db(), ("results_entered", "held", "decided", "closed"))
+        rows = session_summaries(_db(), ("results_entered", "held", "decided"))
         return self.render_template("outcomes/sessions.html", rows=rows, title=_("Decisions by session"),
                                     mode="decide", status_label=lambda v: c.label(c.SESSION_STATUS, v))
 

@@ -4,7 +4,7 @@ where the work is done (lists are filtered with FAB's ``_flt_<n>_<column>`` argu
 from flask import current_app, g
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 
 from app import models as m
 from app.security import roles as r
@@ -34,11 +34,12 @@ def _full_committees():
 
 
 def _undecided_results():
-    """Submitted results of registered candidates without a confirmed decision."""
+    """Submitted results of registered candidates without a confirmed decision (anti-joins on the
+    indexed registration ids)."""
     return (
         m.Result.status == "submitted",
-        m.Result.registration_id.in_(select(m.Registration.id).where(m.Registration.status == "registered")),
-        ~m.Result.registration_id.in_(select(m.Decision.registration_id).where(m.Decision.status == "confirmed")),
+        exists().where(m.Registration.id == m.Result.registration_id, m.Registration.status == "registered"),
+        ~exists().where(m.Decision.registration_id == m.Result.registration_id, m.Decision.status == "confirmed"),
     )
 
 
