@@ -591,7 +591,7 @@ def summary_rows(results: list[dict]) -> list[tuple[str, dict]]:
 
 
 def machine() -> str:
-    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.rstrip()
     cpu = ""
     try:
         with open("/proc/cpuinfo") as f:
