@@ -45,6 +45,8 @@ class DomainModel(Model):
     __audited__: ClassVar[bool] = True
     # owner column -> parent relationship it is copied from (denormalised for scoping and speed)
     __owner_parents__: ClassVar[dict[str, str]] = {}
+    # many-to-one parents that cross_field_errors reads (loaded for validation when needed)
+    __rule_relations__: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def field_errors(cls, values: dict[str, Any]) -> list[FieldError]:
@@ -69,10 +71,21 @@ class DomainModel(Model):
         return cls.field_errors(values) + list(cls.cross_field_errors(values))
 
     def values(self) -> dict[str, Any]:
-        """Column values plus many-to-one parents (foreign keys are filled only at flush)."""
+        """Column values plus many-to-one parents (foreign keys are filled only at flush).
+        A parent that is not loaded is read only when a rule needs it (``__rule_relations__``):
+        validating a batch must not cost a SELECT per parent."""
+        from sqlalchemy import inspect
+        from sqlalchemy.orm.base import NO_VALUE
+
+        state = inspect(self)
         values = {attr.key: getattr(self, attr.key) for attr in self.__mapper__.column_attrs}
         for rel in self.__mapper__.relationships:
-            if not rel.uselist:
+            if rel.uselist:
+                continue
+            loaded = state.attrs[rel.key].loaded_value
+            if loaded is not NO_VALUE:
+                values[rel.key] = loaded
+            elif rel.key in self.__rule_relations__:
                 values[rel.key] = getattr(self, rel.key)
         return values
 

@@ -53,6 +53,7 @@ class Decision(DomainModel):
 
 class Certificate(DomainModel):
     __tablename__ = "certificate"
+    __rule_relations__ = ("standard",)
     __owner_parents__ = {"awarding_body_id": "decision", "school_id": "decision"}
     __table_args__ = (trgm_index("certificate", "holder_name"),)
     __choices__ = {
@@ -145,6 +146,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 class Appeal(DomainModel):
     __tablename__ = "appeal"
+    __rule_relations__ = ("decision",)
     __owner_parents__ = {"awarding_body_id": "decision", "school_id": "decision"}
     __choices__ = {"outcome": c.APPEAL_OUTCOME}
 
