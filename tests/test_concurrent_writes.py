@@ -3,7 +3,7 @@ over real HTTP (the app served on 127.0.0.1 by tests/browser_server.py, one thre
 
 Four awarding body users enter results (result, competence mark) and decisions (draft,
 confirm) for their own candidates of one session through the REST API, while two readers page
-through the lists. Each phase is then repeated with all four racing for the same candidates:
+through the lists (one of them filtered, which must answer only the rows asked for). Each phase is then repeated with all four racing for the same candidates:
 each tries to enter the same result, to draft the same decision and to confirm it.
 
 At the end: no request answered 5xx or mentioned a deadlock or serialization failure; every
@@ -138,6 +138,7 @@ def test_concurrent_writers_and_readers_lose_nothing(app, world, db, crowd):
     stop = threading.Event()
     barrier = threading.Barrier(WRITERS)
     errors: list[BaseException] = []
+    mixed: list[tuple] = []  # filtered lists that answered other rows
     contested = crowd["contested"]
 
     with serve(app) as base_url:
@@ -183,9 +184,18 @@ def test_concurrent_writers_and_readers_lose_nothing(app, world, db, crowd):
             try:
                 with httpx.Client(base_url=base_url, timeout=30,
                                   headers={"Authorization": f"Bearer {tokens[who]}"}) as http:
+                    k = 0
                     while not stop.is_set():
                         for url in urls:
                             record(http.get(url), who=f"reader{i}", phase="read", method="GET", url=url)
+                        # a filtered list: only the rows asked for, whatever the other reader asks
+                        k = (k + 1 + i) % len(crowd["all"])
+                        name = f"Kandidaat{k}"
+                        url = f"/api/v1/person/?q=(filters:!((col:first_name,opr:eq,value:{name})))"
+                        response = record(http.get(url), who=f"reader{i}", phase="read", method="GET", url=url)
+                        names = {row["first_name"] for row in response.json()["result"]}
+                        if names != {name}:
+                            mixed.append((name, sorted(names)))
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
@@ -202,6 +212,7 @@ def test_concurrent_writers_and_readers_lose_nothing(app, world, db, crowd):
         elapsed = time.monotonic() - started
         assert not any(t.is_alive() for t in threads), "a client thread hung (deadlock?)"
     assert not errors, errors
+    assert not mixed, mixed[:5]
     writes = [c for c in record.calls if c["method"] != "GET"]
     print(f"\n{len(record.calls)} requests in {elapsed:.1f} s: {len(writes)} writes by {WRITERS} users, "
           f"{len(record.calls) - len(writes)} reads by {READERS}")
@@ -259,3 +270,25 @@ def test_concurrent_writers_and_readers_lose_nothing(app, world, db, crowd):
     expected_inserts = len(results) + len(marks) + len(decisions) + len(certificates)
     assert sum(n for (name, _), n in inserts.items()
                if name in ("Result", "CompetenceResult", "Decision", "Certificate")) == expected_inserts
+
+
+def test_request_state_fab_shares_is_per_thread(app):
+    """FAB keeps one list-filter object and one body schema per API and mutates them per request
+    (filters cleared and refilled; the edited record set on the schema): each thread has its own."""
+    from app.views.base import ScopedModelRestApi
+
+    api = next(v for v in app.appbuilder.baseviews if isinstance(v, ScopedModelRestApi) and v.model is m.Person)
+    seen = []
+
+    def look():
+        seen.append((api._filters, api.edit_model_schema, api.add_model_schema))
+
+    threads = [threading.Thread(target=look) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (f1, e1, a1), (f2, e2, a2) = seen
+    assert f1 is not f2 and e1 is not e2 and a1 is not a2
+    assert f1.get_search_filters() is f2.get_search_filters()  # same columns and operators
+    assert type(e1) is type(e2) and set(e1.fields) == set(e2.fields)

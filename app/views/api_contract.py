@@ -206,15 +206,18 @@ def _bad_text(value: Any) -> bool:
     return False
 
 
-def _bad_page(value: Any) -> bool:
-    if isinstance(value, dict):
-        page = value.get("page")
-        if page is not None and (isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= MAX_PAGE):
-            return True
-        return any(_bad_page(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_bad_page(v) for v in value)
-    return False
+def _bad_page(q: Any) -> bool:
+    """A ``page`` FAB would turn into a negative or overflowing OFFSET: the list's own, and the
+    related lists' of ``_info`` (``add_columns``/``edit_columns``: {column: {page, page_size}})."""
+    if not isinstance(q, dict):
+        return False
+    pages = [q.get("page")]
+    for key in ("add_columns", "edit_columns"):
+        columns = q.get(key)
+        if isinstance(columns, dict):
+            pages += [c.get("page") for c in columns.values() if isinstance(c, dict)]
+    return any(p is not None and (isinstance(p, bool) or not isinstance(p, int) or not 0 <= p <= MAX_PAGE)
+               for p in pages)
 
 
 def parse_q(value: str) -> tuple[Any, bool]:
@@ -352,13 +355,24 @@ class _PerThread:
         local = api.__dict__.setdefault("_schema_copies", threading.local())
         copy_ = getattr(local, self.name, None)
         if copy_ is None or getattr(local, f"{self.name}_of", None) is not prototype:
-            copy_ = type(prototype)()
+            copy_ = self._copy(prototype)
             setattr(local, self.name, copy_)
             setattr(local, f"{self.name}_of", prototype)
         return copy_
 
     def __set__(self, api, value):
         api.__dict__[self.name] = value
+
+    def _copy(self, prototype):
+        return type(prototype)()
+
+
+class _FiltersPerThread(_PerThread):
+    """FAB's list filters, one copy per thread: a list request clears and refills the API's one
+    ``_filters`` object, so two lists at once could run with each other's filters."""
+
+    def _copy(self, prototype):
+        return copy.copy(prototype)  # clear_filters() then gives the copy lists of its own
 
 
 class ApiContractMixin:
@@ -367,6 +381,7 @@ class ApiContractMixin:
     model2schemaconverter = ContractSchemaConverter
     add_model_schema = _PerThread("add_model_schema")
     edit_model_schema = _PerThread("edit_model_schema")
+    _filters = _FiltersPerThread("_filters")
 
     def __init__(self, **kwargs):
         self.datamodel = ContractInterface(self.datamodel.obj)
