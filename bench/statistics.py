@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--export-rows", type=int, default=100_000)
-    parser.add_argument("--record", action="store_true", help="append the figures to bench/RESULTS.md")
+    parser.add_argument("--record", action="store_true", help="append the figures to --results")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args(argv)
     url = gen.database_url(args.database)
     if args.generate:
@@ -321,7 +322,7 @@ def record(args, out: dict) -> None:
         r = out[key]
         lines.append(f"| {name} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {r['rss_before']:.0f} | "
                      f"{r['rss_peak']:.0f} | {r['rss_after']:.0f} |".replace(",", " "))
-    path = ROOT / "bench" / "RESULTS.md"
+    path = Path(args.results)
     with open(path, "a", encoding="utf-8") as f:
         if path.stat().st_size == 0:
             f.write("# Benchmark results\n")

@@ -512,13 +512,17 @@ def _key(name: str, row: dict) -> tuple:
 
 
 class _Cache:
-    """National sums (no scope, no organisation filter) by (database, summary refresh time, filters,
-    tables): the same for every viewer until the summary is rebuilt, so computed once."""
+    """Figures that stay the same until stat_summary is rebuilt, by (database, rebuild time, what):
+    the national sums and session counts every viewer is compared with, and the filter options
+    of a scope. Computed once per rebuild instead of once per page."""
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 128):
         self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
 
-    def get(self, key, compute):
+    def get(self, session, refreshed: dt.datetime | None, what: tuple, compute):
+        if refreshed is None:  # never rebuilt: nothing to key on
+            return compute()
+        key = (str(session.get_bind().url), refreshed, what)
         with self.lock:
             if key in self.data:
                 self.data.move_to_end(key)
@@ -538,15 +542,22 @@ class _Cache:
 NATIONAL_CACHE = _Cache()
 
 
-def national_sums(session, f: Filters, sets: dict[str, tuple[str, ...]]) -> dict[str, list[dict]]:
+def national_sums(session, f: Filters, sets: dict[str, tuple[str, ...]], refreshed=None) -> dict[str, list[dict]]:
     """stat_summary summed over the whole country (``f`` without its organisation filters)."""
     nf = f.national()
     t = StatSummary.__table__
-    key = (str(session.get_bind().url), refreshed_at(session), nf, tuple(sets))
-    if key[1] is None:  # never refreshed: nothing to cache on
-        return grouped(session, t, list(SUMMARY_MEASURES), sets, nf.summary_where(t), DASHBOARD_BASES)
-    return NATIONAL_CACHE.get(key, lambda: grouped(session, t, list(SUMMARY_MEASURES), sets, nf.summary_where(t),
-                                                   DASHBOARD_BASES))
+    return NATIONAL_CACHE.get(
+        session, refreshed, ("sums", nf, tuple(sets)),
+        lambda: grouped(session, t, list(SUMMARY_MEASURES), sets, nf.summary_where(t), DASHBOARD_BASES))
+
+
+def national_sessions(session, f: Filters, sets: dict[str, tuple[str, ...]], refreshed=None) -> dict[str, list[dict]]:
+    """Exam sessions of the whole country (as of the last rebuild, like the other national figures)."""
+    nf = f.national()
+    return NATIONAL_CACHE.get(
+        session, refreshed, ("sessions", nf, tuple(sets)),
+        lambda: grouped(session, _sessions_source(_dialect(session), nf, None, False), ["sessions"], sets, (),
+                        SESSION_BASES))
 
 
 def dashboard(session, user, f: Filters, only: list[str] | None = None, limit: int | None = None,
@@ -560,26 +571,28 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None, limit: i
     t = StatSummary.__table__
     where = f.summary_where(t)
     condition = scope_condition(StatSummary, user)
+    refreshed = refreshed_at(session)
     if condition is None and not f.by_organisation:
-        own = national_sums(session, f, sets)  # the whole country: shared with every other viewer
+        own = national_sums(session, f, sets, refreshed)  # the whole country: shared with every viewer
     else:
         if condition is not None:
             where.append(condition)
         own = grouped(session, t, list(SUMMARY_MEASURES), sets, where, DASHBOARD_BASES)
     session_sets = {n: BREAKDOWNS[n] for n in sets if n in SESSION_BREAKDOWNS}
-    sessions = grouped(session, _sessions_source(dialect, f, user, True), ["sessions"], session_sets, (),
-                       SESSION_BASES)
+    if condition is None and not f.by_organisation:
+        sessions = national_sessions(session, f, session_sets, refreshed)
+    else:
+        sessions = grouped(session, _sessions_source(dialect, f, user, True), ["sessions"], session_sets, (),
+                           SESSION_BASES)
 
     show_national = scoped or f.by_organisation
-    national = national_sessions = None
+    national = national_counts = None
     minimum = min_count()
     if show_national:
-        nf = f.national()
         national_sets = {n: BREAKDOWNS[n] for n in sets if n in NATIONAL_BREAKDOWNS}
-        national = national_sums(session, f, national_sets)
-        national_sessions = grouped(session, _sessions_source(dialect, nf, user, False), ["sessions"],
-                                    {n: BREAKDOWNS[n] for n in national_sets if n in SESSION_BREAKDOWNS}, (),
-                                    SESSION_BASES)
+        national = national_sums(session, f, national_sets, refreshed)
+        national_counts = national_sessions(
+            session, f, {n: BREAKDOWNS[n] for n in national_sets if n in SESSION_BREAKDOWNS}, refreshed)
 
     def keyed(name, rows, session_rows, extra_keys=()) -> dict[tuple, dict]:
         """Sums by group key, with the sessions; a group only in ``extra_keys`` has zeros."""
@@ -603,12 +616,12 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None, limit: i
     totals = with_rates(keyed("total", own["total"], sessions)[()])
     national_totals = None
     if show_national:
-        national_totals = national_row("total", (), keyed("total", national["total"], national_sessions))
+        national_totals = national_row("total", (), keyed("total", national["total"], national_counts))
 
     tables: dict[str, Table] = {}
     labels = _Labels(session)
     for name in names:
-        nat = (keyed(name, national.get(name, []), national_sessions)
+        nat = (keyed(name, national.get(name, []), national_counts)
                if show_national and name in NATIONAL_BREAKDOWNS else None)
         # over time, every period of the country has a row (the viewer's own may be zero)
         rows = list(keyed(name, own.get(name, []), sessions,
@@ -629,15 +642,17 @@ def dashboard(session, user, f: Filters, only: list[str] | None = None, limit: i
             row["label"] = labels.label(name, row)
         if name not in ("year", "period", "level"):  # equal volumes in the order of their names
             table.rows.sort(key=lambda r, n=name: _sort_key(n, r))
-    return Dashboard(f, scoped, show_national, scoped, totals, national_totals, tables,
-                     refreshed_at(session), minimum)
+    return Dashboard(f, scoped, show_national, scoped, totals, national_totals, tables, refreshed, minimum)
 
 
 def _sort_key(name: str, row: dict):
+    """Time and levels in order; other groups largest first (then by name, then by id)."""
+    dims = BREAKDOWNS[name]
     if name in ("year", "period", "level"):
-        return tuple((v is None, v or 0) for v in _key(name, row))
+        return tuple((row[d] is None, row[d] or 0) for d in dims)
     volume = (row["candidates"] or 0) + (row["certificates"] or 0) + (row["graduates"] or 0)
-    return (-volume, row.get("label", ""), str(_key(name, row)))
+    value = row[dims[0]]
+    return (-volume, row.get("label", ""), value is None, value if value is not None else 0)
 
 
 class _Labels:
@@ -688,8 +703,16 @@ class _Labels:
         return self.names.get(name, {}).get(row[column], f"#{row[column]}")
 
 
-def filter_choices(session, user) -> dict[str, list[tuple[Any, str]]]:
-    """Options of the filter form; organisations from the viewer's own scope."""
+def filter_choices(session, user, refreshed=None) -> dict[str, list[tuple[Any, str]]]:
+    """Options of the filter form; organisations from the viewer's own scope (cached per scope
+    until the next rebuild)."""
+    from app.security.scoping import role_names
+
+    scope = (frozenset(role_names(user)), getattr(user, "awarding_body_id", None), getattr(user, "school_id", None))
+    return NATIONAL_CACHE.get(session, refreshed, ("choices", scope), lambda: _filter_choices(session, user))
+
+
+def _filter_choices(session, user) -> dict[str, list[tuple[Any, str]]]:
     t = StatSummary.__table__
     low, high = session.execute(select(func.min(t.c.year), func.max(t.c.year))).one()
     years = list(range(high, low - 1, -1)) if low is not None else []
@@ -702,7 +725,8 @@ def filter_choices(session, user) -> dict[str, list[tuple[Any, str]]]:
     def organisations(model, column):
         stmt = select(model.id, model.name).order_by(model.name)
         if condition is not None:  # only organisations that appear in the viewer's own figures
-            stmt = stmt.where(model.id.in_(select(column).where(condition, column.is_not(None))))
+            ids = session.scalars(select(column).where(condition, column.is_not(None)).distinct()).all()
+            stmt = stmt.where(model.id.in_(ids))
         return [(i, n) for i, n in session.execute(stmt)]
 
     return {

@@ -23,6 +23,7 @@ from app.views.exports import background, download_response
 
 TOP = 15  # bars in a chart of many groups
 ROWS_ON_PAGE = 25  # rows of a long table on the page ("show all" and the downloads have them all)
+ORDER = ["year", "period", "level", "field", "standard", "awarding_body", "school", "curriculum"]
 
 
 def number(value, digits: int | None = None) -> str:
@@ -93,6 +94,19 @@ def _charts(dash: st.Dashboard) -> list[dict]:
     return charts
 
 
+def _table_view(dash: st.Dashboard, name: str) -> dict:
+    """A table ready to print: headers and rows of formatted cells (no logic left for the template)."""
+    table = dash.tables[name]
+    keys = [k for k in st.COLUMNS if k != "sessions" or name in st.SESSION_BREAKDOWNS]
+    national = list(st.NATIONAL_COLUMNS) if table.national else []
+    headers = [str(st.COLUMNS[k]) for k in keys] + [str(st.NATIONAL_COLUMNS[k]) for k in national]
+    rows = []
+    for row in table.rows:
+        nat = row.get("national") or {}
+        rows.append((row["label"], [number(row.get(k)) for k in keys] + [number(nat.get(k)) for k in national]))
+    return {"headers": headers, "rows": rows}
+
+
 class StatisticsView(BaseView):
     route_base = "/statistics"
     class_permission_name = "Statistics"
@@ -114,11 +128,11 @@ class StatisticsView(BaseView):
             by_table.setdefault(chart["table"], []).append(chart)
         return self.render_template(
             "statistics.html", title=_("Statistics"), dash=dash, charts=charts, charts_by_table=by_table,
-            chart_json=json.dumps(charts, ensure_ascii=False).replace("<", "\\u003c"), choices=st.filter_choices(session, g.user),
+            chart_json=json.dumps(charts, ensure_ascii=False).replace("<", "\\u003c"), choices=st.filter_choices(session, g.user, dash.refreshed_at),
             columns=st.COLUMNS, national_columns=st.NATIONAL_COLUMNS, session_tables=st.SESSION_BREAKDOWNS,
             number=number, query=request.query_string.decode(), unscoped=is_unscoped(g.user), full=full,
             filter_args=filters.as_args(),
-            order=["year", "period", "level", "field", "standard", "awarding_body", "school", "curriculum"],
+            order=ORDER, views={name: _table_view(dash, name) for name in ORDER},
             format_value=format_value,
         )
 
