@@ -35,7 +35,6 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,29 +54,36 @@ def rss_mb() -> float:
     return 0.0
 
 
-class PeakRss:
-    """Samples this process's RSS in a thread while the block runs."""
+SAMPLER = """
+import sys, time
+path, peak = f"/proc/{sys.argv[1]}/status", 0
+import select
+while not select.select([sys.stdin], [], [], 0.005)[0]:
+    with open(path) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                peak = max(peak, int(line.split()[1]))
+print(peak / 1024, flush=True)
+"""
 
-    def __init__(self, interval: float = 0.005):
-        self.interval, self.peak, self._stop = interval, 0.0, threading.Event()
+
+class PeakRss:
+    """This process's RSS before and after the block, and its peak sampled every 5 ms by a separate
+    process (a sampling thread here would compete with the measured code for the GIL)."""
 
     def __enter__(self):
+        import subprocess
+
         self.before = rss_mb()
-        self.peak = self.before
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._proc = subprocess.Popen([sys.executable, "-c", SAMPLER, str(os.getpid())],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        time.sleep(0.05)
         return self
 
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb())
-            time.sleep(self.interval)
-
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
         self.after = rss_mb()
-        self.peak = max(self.peak, self.after)
+        out, _ = self._proc.communicate("stop\n", timeout=10)
+        self.peak = max(float(out.strip() or 0), self.before, self.after)
 
 
 def percentile(values: list[float], q: float) -> float:
