@@ -437,7 +437,8 @@ def save_grid(db, exam_session: ExamSession, rows: list[dict], *, submit: bool =
     _raise(errors, "Result")
 
     if exam_session.status == "published":  # the exam has started: mark it held, with the rules of that step
-        change_status(db, exam_session, "held")
+        change_status(db, exam_session, "held")  # commits: take the lock again
+        lock_session(db, exam_session.id)
     now = utcnow()
     saved = submitted = 0
     for rid, state in states.items():
