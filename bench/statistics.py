@@ -290,23 +290,30 @@ def machine() -> str:
     return f"{platform.machine()}, {cpus} CPUs, {mem:.0f} GB RAM, Python {platform.python_version()}, PostgreSQL {version}"
 
 
+def n(value: float) -> str:
+    """A whole number with thin spaces between thousands (Estonian style)."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
 def record(args, out: dict) -> None:
+    names = {"certificate": "certificates", "enrolment": "enrolments", "exam_session": "exam sessions",
+             "registration": "registrations", "person": "persons"}
     lines = [
         "",
         f"## Statistics dashboard and list exports (bench/statistics.py, {out['started']})",
         "",
         f"Machine: {machine()}. Data (bench/generate.py): "
-        + ", ".join(f"{v:,} {k}" for k, v in out["counts"].items()).replace(",", " ") + ".",
-        f"Summary table rebuild (job \"statistics\"): {out['summary_rows']:,} rows in {out['summary_seconds']:.1f} s; "
-        f"open data (job \"open_data\", after it): {out['open_data_rows']:,} rows in {out['open_data_seconds']:.2f} s."
-        .replace(",", " "),
+        + ", ".join(f"{n(v)} {names.get(k, k)}" for k, v in out["counts"].items()) + ".",
+        f"Rebuild of the summary table (job `statistics`): {n(out['summary_rows'])} rows in "
+        f"{out['summary_seconds']:.1f} s; of the open data (job `open_data`, after it): {n(out['open_data_rows'])} rows "
+        f"in {out['open_data_seconds']:.2f} s.",
         "",
-        f"Dashboard page, server time in-process through the Flask test client, {args.rounds} requests after two "
-        "warm-up requests (target p95 <= 150 ms):",
-        "",
-        "\"Cold\": the cache of national figures (shared by all viewers until the next rebuild) emptied before "
-        "every request, so each request sums the summary table; \"warm\": as in use. Load average before/after: "
-        f"{out['load_before']} / {out['load_after']}.",
+        f"Dashboard page (`/statistics/`), server time in this process through the Flask test client (permission "
+        f"checks, SQL, template; no network), {args.rounds} requests after two warm-up requests; target p95 <= 150 ms. "
+        "\"Cold\": the cache of figures that are computed once per rebuild (national sums and session counts, "
+        "each scope's filter options) emptied before every request, so each request sums the summary table; "
+        f"\"warm\": as in use. Load average (1/5/15 min) before and after: {out['load_before']} / {out['load_after']} "
+        "(other work ran on the machine).",
         "",
         "| scenario | cold median ms | cold p95 ms | cold max ms | warm median ms | warm p95 ms |",
         "|---|---:|---:|---:|---:|---:|",
@@ -316,18 +323,19 @@ def record(args, out: dict) -> None:
                      f"{w['p95']:.1f} |")
     lines += [
         "",
-        f"Export of {out['csv']['rows']:,} certificates (list filtered by issue date; target >= 50 000 rows/s, "
-        "memory flat):".replace(",", " "),
+        f"Export of {n(out['csv']['rows'])} certificates (the certificate list filtered by issue date), as registry "
+        "staff; target >= 50 000 rows/s streamed, web process memory flat (RSS of this process; peak sampled every "
+        "5 ms by another process):",
         "",
         "| export | seconds | rows/s | RSS before MB | RSS peak MB | RSS after MB |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    names = {"csv": "CSV streamed in the request", "xlsx": "XLSX (write-only) in the request",
-             "job": "CSV file by the background job"}
-    for key, name in names.items():
+    labels = {"csv": "CSV streamed in the request", "xlsx": "XLSX (openpyxl write-only) in the request",
+              "job": "CSV file written by the background job"}
+    for key, name in labels.items():
         r = out[key]
-        lines.append(f"| {name} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {r['rss_before']:.0f} | "
-                     f"{r['rss_peak']:.0f} | {r['rss_after']:.0f} |".replace(",", " "))
+        lines.append(f"| {name} | {r['seconds']:.2f} | {n(r['rows_per_s'])} | {r['rss_before']:.0f} | "
+                     f"{r['rss_peak']:.0f} | {r['rss_after']:.0f} |")
     path = Path(args.results)
     with open(path, "a", encoding="utf-8") as f:
         if path.stat().st_size == 0:

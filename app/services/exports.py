@@ -26,11 +26,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, g
 from flask_babel import gettext as _
+from sqlalchemy import Date, DateTime
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import RelationshipDirection, selectinload
 
@@ -276,22 +278,50 @@ class ListExport:
         """Typed values of every row, in chunks from a server-side cursor. When the columns are
         all table columns and relations, only those columns are read (plain tuples, no ORM
         objects); a property among them needs the records themselves."""
-        query = self._query()
         if self.other:
-            items = iter(query.yield_per(CHUNK))
-            fk_of = {column: (lambda item, fk=fk: getattr(item, fk)) for column, (fk, _) in self.relations.items()}
-            getters = [self._getter(c, lambda item, c=c: self._attribute(item, c), fk_of) for c in self.columns]
-        else:
-            pk = [c.key for c in sa_inspect(self.model).primary_key]
-            wanted = list(dict.fromkeys([*pk, *self.plain, *(fk for fk, _ in self.relations.values())]))
-            index = {c: i for i, c in enumerate(wanted)}
-            # plain Core rows from a server-side cursor: the ORM has nothing to add to column values
-            statement = query.with_entities(*[getattr(self.model, c) for c in wanted]).statement
-            result = self.session.connection().execute(statement.execution_options(stream_results=True))
-            items = (row for part in result.partitions(CHUNK) for row in part)
-            fk_of = {column: (lambda row, i=index[fk]: row[i]) for column, (fk, _) in self.relations.items()}
-            getters = [self._getter(c, (lambda row, i=index[c]: row[i]) if c in index else None, fk_of)
-                       for c in self.columns]
+            yield from self._record_rows(progress)
+            return
+        pk = [c.key for c in sa_inspect(self.model).primary_key]
+        wanted = list(dict.fromkeys([*pk, *self.plain, *(fk for fk, _ in self.relations.values())]))
+        index = {c: i for i, c in enumerate(wanted)}
+        # plain Core rows from a server-side cursor: the ORM has nothing to add to column values
+        statement = self._query().with_entities(*[getattr(self.model, c) for c in wanted]).statement
+        result = self.session.connection().execute(statement.execution_options(stream_results=True))
+        # each output cell is a raw column (the foreign key for a relation), taken in one C call;
+        # only the cells that need it are then replaced (a related record's name, a choice label)
+        positions = [index[self.relations[c][0]] if c in self.relations else index[c] for c in self.columns]
+        take = itemgetter(*positions) if len(positions) > 1 else (lambda row, i=positions[0]: (row[i],))
+        fixes = []
+        for pos, column in enumerate(self.columns):
+            if column in self.relations:
+                fixes.append((pos, self._label_of(column)))
+            elif column in self.view.formatters_columns and not self._is_temporal(column):
+                fixes.append((pos, self._formatted(column)))
+        fk_positions = [(column, self.columns.index(column)) for column in self.relations]
+        for part in result.partitions(CHUNK):
+            cells = [list(take(row)) for row in part]
+            self._load_labels([[values[i] for _, i in fk_positions] for values in cells],
+                              [column for column, _ in fk_positions])
+            for values in cells:
+                for pos, fix in fixes:
+                    values[pos] = fix(values[pos])
+                yield values
+            if progress:
+                progress(len(cells))
+
+    def _record_rows(self, progress) -> Iterator[list[Any]]:
+        items = iter(self._query().yield_per(CHUNK))
+        fk_of = {column: (lambda item, fk=fk: getattr(item, fk)) for column, (fk, _) in self.relations.items()}
+        getters = []
+        for column in self.columns:
+            if column in self.relations:
+                label, get_fk = self._label_of(column), fk_of[column]
+                getters.append(lambda item, label=label, get_fk=get_fk: label(get_fk(item)))
+            elif column in self.view.formatters_columns:
+                fix = self._formatted(column)
+                getters.append(lambda item, c=column, fix=fix: fix(self._attribute(item, c)))
+            else:
+                getters.append(lambda item, c=column: _listed(self._attribute(item, c)))
         while True:
             chunk = list(islice(items, CHUNK))
             if not chunk:
@@ -302,24 +332,20 @@ class ListExport:
             if progress:
                 progress(len(chunk))
 
-    def _attribute(self, item, column: str) -> Any:
-        if "." in column:
-            return self.view.datamodel.get_values_item(item, [column])[0]
-        return getattr(item, column, None)
+    def _is_temporal(self, column: str) -> bool:
+        attr = sa_inspect(self.model).column_attrs.get(column)
+        return attr is not None and isinstance(attr.columns[0].type, (Date, DateTime))
 
-    def _getter(self, column: str, raw: Callable | None, fk_of: dict[str, Callable]) -> Callable:
-        """column -> function(row or record) giving the cell's typed value."""
-        if column in self.relations:
-            fk, target = self.relations[column]
-            get_fk, labels = fk_of[column], self.labels
-            return lambda item: labels.get((column, target, get_fk(item)))
-        formatter = self.view.formatters_columns.get(column)
-        if formatter is None:
-            return raw if column in self.plain else (lambda item: _listed(raw(item)))
-        memo: dict[Any, Any] = {}  # choice labels and the like: a few distinct values, formatted once
+    def _label_of(self, column: str) -> Callable[[Any], Any]:
+        target, labels = self.relations[column][1], self.labels
+        return lambda fk: None if fk is None else labels.get((column, target, fk))
 
-        def formatted(item):
-            value = raw(item)
+    def _formatted(self, column: str) -> Callable[[Any], Any]:
+        """The screen's formatter of ``column`` (a choice label, …), computed once per distinct value."""
+        formatter = self.view.formatters_columns[column]
+        memo: dict[Any, Any] = {}
+
+        def formatted(value):
             if value is None or isinstance(value, (dt.date, bool)):
                 return value  # typed; written per file format
             try:
@@ -333,6 +359,11 @@ class ListExport:
             except TypeError:  # unhashable
                 return str(formatter(value))
         return formatted
+
+    def _attribute(self, item, column: str) -> Any:
+        if "." in column:
+            return self.view.datamodel.get_values_item(item, [column])[0]
+        return getattr(item, column, None)
 
     def _load_labels(self, fk_values: list[list[Any]], columns: list[str]) -> None:
         """Names of the related records of a chunk (cached over chunks, bounded)."""
