@@ -228,6 +228,15 @@ def test_query_argument_q(world, login):
     response = client.api("get", "/api/v1/registration/", query_string={
         "q": '{"filters": [{"col": "exam_session", "opr": "rel_o_m", "value": "x"}]}'})
     assert response.status_code == 400, response.json
+    for bad in ('{"order_column": ""}', '{"columns": [], "select_columns": []}'):
+        assert get(bad).status_code == 400, bad
+    person = lambda q: client.api("get", "/api/v1/person/", query_string={"q": q})  # noqa: E731
+    assert person('{"filters": [{"col": "birth_date", "opr": "eq", "value": "1 Jan 2000"}]}').status_code == 400
+    assert person('{"filters": [{"col": "birth_date", "opr": "gt", "value": "1900-01-01"}]}').status_code == 200
+    audit = lambda q: client.api("get", "/api/v1/audit_event/", query_string={"q": q})  # noqa: E731
+    # ISO 8601 allows offsets PostgreSQL refuses: the instant is sent in UTC
+    assert audit('{"filters": [{"col": "at", "opr": "gt", "value": "2000-01-01T00:00:00-19:32"}]}').status_code == 200
+    assert audit('{"filters": [{"col": "entity_id", "opr": "in", "value": [1, 10000000000]}]}').status_code == 400
 
 
 def test_put_and_delete_take_an_integer_id(world, login):

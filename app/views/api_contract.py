@@ -24,7 +24,9 @@ of something the fuzzer made the API or Flask-AppBuilder do:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import math
 import re
 import threading
 import urllib.parse
@@ -244,7 +246,8 @@ def _value_schema(column_type: Any) -> dict:
     if isinstance(column_type, Boolean):
         return {"type": "boolean"}
     if isinstance(column_type, Integer):
-        return {"type": "integer"}
+        low, high = INT_RANGES.get(type(column_type), INT_RANGES[Integer])
+        return {"type": "integer", "minimum": low, "maximum": high}
     if isinstance(column_type, (Numeric, Float)):
         return {"type": "number"}
     if isinstance(column_type, DateTime):
@@ -263,10 +266,31 @@ def _fits(value: Any, schema: dict) -> bool:
     if isinstance(value, bool):
         return False
     if kind == "integer":
-        return isinstance(value, int)
+        return isinstance(value, int) and schema["minimum"] <= value <= schema["maximum"]
     if kind == "number":
-        return isinstance(value, (int, float))
-    return isinstance(value, str)
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    if not isinstance(value, str):
+        return False
+    try:
+        _normalised(value, schema)
+    except ValueError:
+        return False
+    return True
+
+
+def _normalised(value: Any, schema: dict) -> Any:
+    """An ISO date or date-time as PostgreSQL takes it: a date-time with an offset in UTC
+    (PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows). ValueError when not ISO."""
+    if schema["type"] == "array":
+        return [_normalised(v, schema["items"]) for v in value]
+    if schema.get("format") == "date":
+        return dt.date.fromisoformat(value).isoformat()
+    if schema.get("format") == "date-time":
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC)
+        return moment.isoformat()
+    return value
 
 
 # --- the OpenAPI document -------------------------------------------------------------------
@@ -321,6 +345,8 @@ def _fix_fab_paths(api_spec) -> None:
         return
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     schema["required"] = ["username", "password"]
+    for name in ("username", "password"):
+        schema["properties"][name]["minLength"] = 1  # FAB: "Shorter than minimum length 1."
     schema["additionalProperties"] = False  # FAB answers 400 "Unknown field."
     schema["properties"]["provider"].update(enum=["db"], default="db")
     operation["responses"].setdefault("429", {"description": "Too many login attempts"})
@@ -456,8 +482,14 @@ class ApiContractMixin:
         filters = args.get("filters") or []
         if not isinstance(filters, list) or not all(self._filter_fits(f) for f in filters):
             return self.response_400(message=str(BAD_FILTER))
+        for spec in filters:  # dates as PostgreSQL reads them, the same instant
+            spec["value"] = _normalised(spec["value"], self._filter_value_schema(spec["col"], spec["opr"]))
         if not set(args.get("columns") or []) <= set(self.list_columns):
             return self.response_400(message=str(BAD_COLUMNS))  # FAB drops unknown ones silently
+        if "columns" in args and "select_columns" in args:
+            return self.response_400(message=str(BAD_COLUMNS))  # FAB: one or the other
+        if "order_column" in args and args["order_column"] not in self.order_columns:
+            return self.response_400(message=str(BAD_COLUMNS))  # FAB ignores an empty one
         try:
             return super().get_list_headless(**kwargs)
         except (ApplyFilterException, DataError, ProgrammingError):
@@ -483,7 +515,7 @@ class ApiContractMixin:
         if not filters or opr not in {f.arg_name for f in filters}:
             return None
         if self.datamodel.is_relation(col):
-            one = {"type": "integer"}
+            one = {"type": "integer", "minimum": INT_RANGES[Integer][0], "maximum": INT_RANGES[Integer][1]}
         else:
             one = _value_schema(self.datamodel.list_columns[col].type)
         return {"type": "array", "items": one} if opr in ("in", "not_in") else one
@@ -541,6 +573,10 @@ class ApiContractMixin:
         properties = ok.get("properties", {})
         if method == "get" and "ids" in properties:
             properties["ids"]["items"] = {"type": "integer"}
+        for code in ("200", "201"):  # FAB documents the record's id as text
+            body = responses.get(code, {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if body.get("properties", {}).get("id", {}).get("type") == "string":
+                body["properties"]["id"] = {"type": "integer"}
         if method == "get" and path.endswith("/_info") and "add_columns" in properties:
             ok.clear()
             ok.update(copy.deepcopy(_INFO))
