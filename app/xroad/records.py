@@ -93,26 +93,20 @@ class RecordReader:
         return allowed[value] if isinstance(allowed, Mapping) else value
 
     def isikukood(self, name: str, *, required: bool = False) -> str | None:
-        value = self.values.get(name)
-        if value is None:
-            if required:
-                self.problem(name, MISSING)
-            return None
-        reason = isikukood_problem(value)
-        if reason:
-            self.problem(name, f"vigane isikukood {value}: {reason}")
-            return None
-        return value
+        return self._code(name, required, isikukood_problem, "isikukood")
 
     def registrikood(self, name: str, *, required: bool = False) -> str | None:
+        return self._code(name, required, registrikood_problem, "registrikood")
+
+    def _code(self, name: str, required: bool, problem, kind: str) -> str | None:
         value = self.values.get(name)
         if value is None:
             if required:
                 self.problem(name, MISSING)
             return None
-        reason = registrikood_problem(value)
+        reason = problem(value)
         if reason:
-            self.problem(name, f"vigane registrikood {value}: {reason}")
+            self.problem(name, f"vigane {kind} {value}: {reason}")
             return None
         return value
 
