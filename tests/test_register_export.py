@@ -143,6 +143,57 @@ def test_ready_certificates_are_registered_register_errors_are_kept_and_a_rerun_
     assert status == "succeeded" and again.progress_total == 0
 
 
+def test_the_export_leaves_an_audit_trail_of_references_and_status_changes(app, db, register, certs):
+    """The results are written set-based, not through the ORM flush: the audit rows must still
+    say who changed what (old -> new), with the holder's personal code."""
+    good, refused = certs.make(0), certs.make(0, signer_of=1)
+    run, status = _run(app, db, "register_export")
+    assert status == "partial" and (run.updated_count, run.rejected_count) == (1, 1)
+    db.expire_all()
+
+    def trail(cert):
+        return [(e.action, e.actor, e.subject_isikukood, e.changes) for e in db.scalars(
+            select(m.AuditEvent).where(m.AuditEvent.entity == "Certificate", m.AuditEvent.entity_id == cert.id,
+                                       m.AuditEvent.action == "update").order_by(m.AuditEvent.id))]
+
+    actor = f"job:register_export#{run.id} (test)"
+    (ref, result) = trail(good)
+    assert ref == ("update", actor, good.isikukood, {"register_reference": [None, good.register_reference]})
+    assert result[:3] == ("update", actor, good.isikukood)
+    assert result[3]["status"] == ["ready", "registered"]
+    assert result[3]["registration_number"] == [None, good.registration_number]
+    assert result[3]["registered_at"][0] is None and result[3]["registered_at"][1]
+    assert "register_errors" not in result[3]
+    (_, refusal) = trail(refused)
+    assert refusal[3] == {"status": ["ready", "rejected"], "register_errors": [None, refused.register_errors]}
+    assert "kutsekomisjoni liige" in refused.register_errors
+
+
+def test_a_certificate_changed_while_its_call_ran_is_not_overwritten(app, db, register, certs, monkeypatch):
+    """Sent to draft (or given another reference) while the register entered it: the result is
+    not stored over the change; the run lists it for a reconciliation."""
+    from app.services import register_export as export
+
+    _, sim = register
+    cert = certs.make(0)
+    send, engine, cert_id = export._send, db.get_bind(), cert.id
+
+    def send_and_change(client, payload):
+        number = send(client, payload)
+        with engine.begin() as conn:  # another user, on another connection
+            conn.execute(update(m.Certificate).where(m.Certificate.id == cert_id).values(status="draft"))
+        return number
+
+    monkeypatch.setattr(export, "_send", send_and_change)
+    run, status = _run(app, db, "register_export")
+    assert status == "partial" and (run.updated_count, run.rejected_count) == (0, 1)
+    (error,) = _errors(db, run)
+    (entry,) = sim.certificates()
+    assert error.field == "status" and entry.registrinumber in error.reason and "võrdlus" in error.reason
+    db.refresh(cert)
+    assert cert.status == "draft" and cert.registration_number is None
+
+
 def test_transport_failure_leaves_the_certificate_ready_for_the_next_run(app, db, register, certs):
     _, sim = register
     cert = certs.make(0)
