@@ -48,7 +48,7 @@ DOMAIN_TABLES = ["certificate", "decision", "result", "registration", "exam_sess
                  "awarding_right", "awarding_body", "occupational_standard"]
 SESSIONS_FROM = dt.date(2016, 2, 1)
 GRADUATION_FROM = dt.date(2016, 1, 1)
-HISTORY_FROM = dt.date(2006, 1, 1)
+HISTORY_FROM = dt.date(2001, 1, 1)  # 25 years of certificates up to 2026
 SPAN_DAYS = 3800  # about ten and a half years of sessions and graduations
 
 
@@ -147,7 +147,7 @@ def _secondary_indexes(conn, tables: list[str]) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- the data
 
 def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_000, sessions: int = 10_000,
-             persons: int | None = None, standards: int = 540, bodies: int = 104, schools: int = 37,
+             persons: int | None = None, standards: int = 540, bodies: int = 30, schools: int = 40,
              curricula_per_school: int = 30, reset: bool = True, log=print) -> dict[str, int]:
     """Fill the database of ``url``; returns the row counts."""
     persons = persons or max(enrolments, certificates // 2)
@@ -187,9 +187,12 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
             SELECT g, pg_temp.ik(
                        (CASE WHEN d < date '2000-01-01' THEN 3 ELSE 5 END + g % 2)::text
                        || to_char(d, 'YYMMDD') || lpad(((g / 20000) % 1000)::text, 3, '0')),
-                   d, 'Eesnimi' || (g % 3000), 'Perenimi' || (g % 20011)
+                   d, CASE WHEN g % 2 = 1 THEN (:female)[1 + (g / 2) % cardinality(:female)]
+                           ELSE (:male)[1 + (g / 2) % cardinality(:male)] END,
+                   (:surnames)[1 + (g::bigint * 7919) % cardinality(:surnames)]
+                   || CASE WHEN g % 23 = 0 THEN '-' || (:surnames)[1 + (g / 23) % cardinality(:surnames)] ELSE '' END
             FROM generate_series(1, :P) AS g, LATERAL (SELECT date '1965-01-01' + (g % 20000) AS d) AS b
-        """, p)
+        """, {**p, **_name_lists()})
         step(f"{enrolments} enrolments", """
             INSERT INTO enrolment (id, person_id, curriculum_id, school_id, study_language, study_form, status,
                                    expected_graduation, graduation_date, standard_id, awarding_body_id,
@@ -268,7 +271,7 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
                    CASE WHEN g % 100 <> 1 THEN (day + g % 7) + time '12:00' END, false
             FROM generate_series(1, :H) AS g,
                  LATERAL (SELECT ((g::bigint * 104729) % :P)::int + 1 AS pid, ((g::bigint * 31) % :S)::int + 1 AS s,
-                                 :history_from + ((g::bigint * 13) % 7300)::int AS day) AS a
+                                 :history_from + ((g::bigint * 13) % 9125)::int AS day) AS a
             JOIN person p ON p.id = a.pid
         """, p)
         for table in DOMAIN_TABLES:
@@ -286,6 +289,16 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
     log(f"generated in {time.perf_counter() - started:.1f} s: "
         + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts
+
+
+def _name_lists() -> dict[str, list[str]]:
+    """The simulators' name lists (õ ä ö ü š ž, hyphens, Russian and foreign names), so that a name
+    search hits about as many rows as it would in the real register."""
+    from app.simulators import names as nm
+
+    return {"male": list(nm.ET_MALE + nm.ET_MALE_HYPHEN + nm.RU_MALE + nm.FOREIGN_MALE),
+            "female": list(nm.ET_FEMALE + nm.ET_FEMALE_HYPHEN + nm.RU_FEMALE + nm.FOREIGN_FEMALE),
+            "surnames": list(nm.ET_SURNAMES + nm.RU_SURNAMES + nm.FOREIGN_SURNAMES)}
 
 
 def _master_data(conn, standards: int, bodies: int, schools: int, curricula: int) -> None:
@@ -340,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--persons", type=int, default=None, help="default: max(enrolments, certificates / 2)")
     parser.add_argument("--standards", type=int, default=540)
-    parser.add_argument("--bodies", type=int, default=104)
-    parser.add_argument("--schools", type=int, default=37)
+    parser.add_argument("--bodies", type=int, default=30)
+    parser.add_argument("--schools", type=int, default=40)
     parser.add_argument("--curricula-per-school", type=int, default=30)
     args = parser.parse_args(argv)
     url = args.url or database_url(args.database)

@@ -135,6 +135,9 @@ def test_name_search_can_use_the_trigram_index(app, db):
     """The ILIKE '%...%' that FAB's "contains" filter sends is answered from the GIN index."""
     with app.app_context():
         db.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        # On an empty table a full scan of the sort index (last_name, id) costs as little; in
+        # this transaction only, leave the planner the trigram index and the table.
+        db.execute(sa.text("DROP INDEX ix_person_last_name_id"))
         plan = "\n".join(row[0] for row in db.execute(sa.text(
             "EXPLAIN SELECT id FROM person WHERE last_name ILIKE '%mids%'"
         )))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
@@ -55,7 +55,15 @@ class Certificate(DomainModel):
     __tablename__ = "certificate"
     __rule_relations__ = ("standard",)
     __owner_parents__ = {"awarding_body_id": "decision", "school_id": "decision"}
-    __table_args__ = (trgm_index("certificate", "holder_name"),)
+    # Lists sort by issue date with the id as tie-breaker, an awarding body's or school's own first;
+    # an awarding body's persons are found through (awarding_body_id, person_id) alone.
+    __table_args__ = (
+        trgm_index("certificate", "holder_name"),
+        Index("ix_certificate_issue_date_id", "issue_date", "id"),
+        Index("ix_certificate_ab_issue_date", "awarding_body_id", "issue_date", "id"),
+        Index("ix_certificate_school_issue_date", "school_id", "issue_date", "id"),
+        Index("ix_certificate_ab_person", "awarding_body_id", "person_id"),
+    )
     __choices__ = {
         "cert_type": c.CERTIFICATE_TYPE,
         "status": c.CERTIFICATE_STATUS,
@@ -77,7 +85,7 @@ class Certificate(DomainModel):
     specialisation_id: Mapped[int | None] = fk("specialisation.id")
     partial_qualification_id: Mapped[int | None] = fk("partial_qualification.id")
     exam_language: Mapped[str | None] = mapped_column(String(2))
-    issue_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    issue_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     valid_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     signer_id: Mapped[int | None] = fk("committee_member.id")

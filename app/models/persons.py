@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
@@ -17,7 +17,8 @@ from app.models.standards import OccupationalStandard
 
 class Person(DomainModel):
     __tablename__ = "person"
-    __table_args__ = (trgm_index("person", "first_name"), trgm_index("person", "last_name"),)
+    __table_args__ = (trgm_index("person", "first_name"), trgm_index("person", "last_name"),
+                      Index("ix_person_last_name_id", "last_name", "id"))
     __field_rules__ = {"isikukood": v.isikukood}
     __personal_code__ = "isikukood"
 
@@ -49,7 +50,10 @@ class Enrolment(DomainModel):
 
     __tablename__ = "enrolment"
     __owner_parents__ = {"school_id": "curriculum"}
-    __table_args__ = (UniqueConstraint("person_id", "curriculum_id"),)
+    __table_args__ = (UniqueConstraint("person_id", "curriculum_id"),
+                      Index("ix_enrolment_expected_graduation_id", "expected_graduation", "id"),
+                      Index("ix_enrolment_ab_person", "awarding_body_id", "person_id"),
+                      Index("ix_enrolment_school_person", "school_id", "person_id"))
     __choices__ = {
         "study_language": c.STUDY_LANGUAGE,
         "study_form": c.STUDY_FORM,
@@ -65,7 +69,7 @@ class Enrolment(DomainModel):
     study_language: Mapped[str | None] = mapped_column(String(2))
     study_form: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30), default="oppimas", nullable=False)
-    expected_graduation: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    expected_graduation: Mapped[dt.date | None] = mapped_column(Date)
     graduation_date: Mapped[dt.date | None] = mapped_column(Date)
     # Routing: the standard version and the awarding body this graduate is a candidate for.
     standard_id: Mapped[int | None] = fk("occupational_standard.id")

@@ -50,7 +50,17 @@ def current_user() -> Any:
 
 
 def role_names(user: Any) -> set[str]:
-    return {role.name for role in getattr(user, "roles", [])} if user else set()
+    """The user's role names, read once per request: a commit (the data-access log) expires the
+    user, and every scoped query after it would load the roles again."""
+    if not user:
+        return set()
+    if not has_request_context():
+        return {role.name for role in getattr(user, "roles", [])}
+    cache = g.setdefault("_eks_role_names", {})
+    key = id(user)
+    if key not in cache:
+        cache[key] = {role.name for role in getattr(user, "roles", [])}
+    return cache[key]
 
 
 def is_unscoped(user: Any) -> bool:

@@ -39,7 +39,6 @@ from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.const import PERMISSION_PREFIX
 from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.hooks import before_request
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
@@ -49,6 +48,7 @@ from sqlalchemy.exc import DataError, IntegrityError, NoResultFound, Programming
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from app.validation import DomainValidationError
+from app.views.scale import ScaleInterface
 
 MAX_PAGE = 2**31 - 1
 INT_RANGES = {SmallInteger: (-(2**15), 2**15 - 1), Integer: (-(2**31), 2**31 - 1), BigInteger: (-(2**63), 2**63 - 1)}
@@ -145,7 +145,7 @@ def _field_name(model: type, column: str) -> str:
     return column
 
 
-class ContractInterface(SQLAInterface):
+class ContractInterface(ScaleInterface):
     """FAB's add lets an IntegrityError through (500), edit and delete return its SQL text."""
 
     def _guard(self, method, item, commit):

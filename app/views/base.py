@@ -8,12 +8,11 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import Boolean, Date, DateTime, select
 from sqlalchemy.orm import RelationshipDirection
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, StringField
 
 from app import audit
 from app.formatting import format_value
@@ -23,6 +22,8 @@ from app.validation import DomainValidationError
 from app.views.api_contract import ApiContractMixin
 from app.views.exports import ExportMixin
 from app.views.labels import LABELS
+from app.views.render_cache import CachedSearchWidget
+from app.views.scale import ScaleInterface, text_relations
 from app.views.write_locks import SessionWriteLockMixin
 
 # Superset-style read/write permission pairs for views and APIs.
@@ -165,12 +166,18 @@ class ScopedModelView(ExportMixin, ModelView):
     method_permission_name = METHOD_PERMISSIONS
     base_filters = SCOPE
     page_size = 25
+    list_eager: list[str] = []  # nested relations the list's labels need, e.g. "enrolment.person"
+    search_widget = CachedSearchWidget
 
     def __init__(self, **kwargs):
         model = self.model
-        self.datamodel = SQLAInterface(model)
+        self.datamodel = ScaleInterface(model, text_search=True)
         self.class_permission_name = model.__name__
         self.label_columns = {**LABELS, **(self.label_columns or {})}
+        self.search_form_extra_fields = {
+            **{c: StringField(self.label_columns.get(c, c)) for c in text_relations(model, self.search_columns or [])},
+            **(self.search_form_extra_fields or {}),
+        }
         rel = _scoped_rel_fields(model)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
@@ -180,6 +187,8 @@ class ScopedModelView(ExportMixin, ModelView):
         self.edit_title = self.edit_title or _l("Edit record")
         self.show_title = self.show_title or _l("Record details")
         super().__init__(**kwargs)
+        many_to_one = set(relation_columns(model))
+        self.datamodel.list_eager = [c for c in self.list_columns if c in many_to_one] + list(self.list_eager)
 
     def _init_forms(self):
         self.add_form_extra_fields = {
@@ -249,7 +258,7 @@ class ScopedModelRestApi(ApiContractMixin, SessionWriteLockMixin, ModelRestApi):
 
     def __init__(self, **kwargs):
         model = self.model
-        self.datamodel = SQLAInterface(model)
+        self.datamodel = ScaleInterface(model)
         self.class_permission_name = model.__name__
         self.resource_name = self.resource_name or model.__tablename__
         self.label_columns = {**LABELS, **{f"{k}_id": v for k, v in LABELS.items()}, **(self.label_columns or {})}

@@ -19,6 +19,8 @@ class ResultView(ScopedModelView):
     model = m.Result
     list_title = _l("Results")
     list_columns = ["registration", "attended", "proposal", "status", "submitted_at"]
+    list_eager = ["registration.enrolment.person", "registration.enrolment.curriculum",
+                  "registration.exam_session.standard"]
     search_columns = ["registration", "attended", "proposal", "status"]
     add_columns = edit_columns = ["registration", "attended", "proposal", "comment"]
     show_columns = add_columns + ["status", "submitted_at", "reopen_reason"]
@@ -41,6 +43,7 @@ class RegistrationView(RegistrationActions, ScopedModelView):
         "special_arrangements_needed", "special_arrangements", "public_consent",
     ]
     formatters_columns = {"exam_starts_at": format_value}
+    list_eager = ["enrolment.person", "enrolment.curriculum", "exam_session.standard", "exam_session.place_school"]
     related_views = [ResultView]
     # The API: status and the joint application are read-only there too (withdraw: its endpoint).
     api_overrides = {
@@ -59,6 +62,7 @@ class AssessorView(AssessorActions, ScopedModelView):
     model = m.AssessorAssignment
     list_title = _l("Assessment committees")
     list_columns = ["exam_session", "person", "role", "representation", "employer_name", "employer_school"]
+    list_eager = ["exam_session.standard"]
     search_columns = ["exam_session", "person", "role", "representation", "employer_school"]
     add_columns = edit_columns = show_columns = [
         "exam_session", "person", "role", "representation", "employer_name", "employer_school",

@@ -138,6 +138,8 @@ class DecisionView(ScopedModelView):
     model = m.Decision
     list_title = _l("Decisions")
     list_columns = ["registration", "outcome", "decision_date", "protocol_number", "status"]
+    list_eager = ["registration.enrolment.person", "registration.enrolment.curriculum",
+                  "registration.exam_session.standard"]
     search_columns = ["registration", "outcome", "decision_date", "protocol_number", "status"]
     add_columns = edit_columns = show_columns = [
         "registration", "outcome", "awarded_standard", "decision_date", "protocol_number",

@@ -18,7 +18,6 @@ from flask_appbuilder.fieldwidgets import (
 )
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +33,7 @@ from app.services import exams
 from app.validation import DomainValidationError
 from app.views.base import METHOD_PERMISSIONS, SCOPE, ScopedModelView
 from app.views.labels import LABELS
+from app.views.scale import ScaleInterface
 
 
 def _session():
@@ -131,7 +131,7 @@ class ReasonForm(DynamicForm):
 
 # --- candidates -----------------------------------------------------------------------------------
 
-class CandidateInterface(SQLAInterface):
+class CandidateInterface(ScaleInterface):
     """Without a chosen order the list is grouped: standard, school, curriculum, graduation."""
 
     GROUPS = (m.Enrolment.standard_id, m.Enrolment.school_id, m.Enrolment.curriculum_id,
@@ -207,7 +207,9 @@ class CandidateView(ScopedModelView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.class_permission_name = "Candidate"  # not Enrolment: the school gets no enrolment write
-        self.datamodel = CandidateInterface(m.Enrolment)
+        eager = self.datamodel.list_eager
+        self.datamodel = CandidateInterface(m.Enrolment, text_search=True)
+        self.datamodel.list_eager = eager
 
     # the school: the joint application
     @action("confirm", _l("Confirm as candidates"), None, "fa-check", multiple=True, single=True)

@@ -1,0 +1,62 @@
+"""Parts of every page that depend only on the user and the language, rendered once and kept
+for RENDER_CACHE_SECONDS: the navigation menu and the search form's fields.
+
+Flask-AppBuilder renders the menu on every page with a permission check per item (about forty,
+a third of a simple page's time), and renders every search field, dropdown options included, into
+the page's JavaScript. What a user sees there depends on their roles' permissions, their
+organisation (the scoped dropdown options) and the language; a change shows within the cache
+time. Access itself is always checked on the request.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, render_template
+from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+RENDER_CACHE_SECONDS = 60.0
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    cache = current_app.extensions.setdefault("eks_render_cache", {})
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or now - hit[0] > current_app.config.get("RENDER_CACHE_SECONDS", RENDER_CACHE_SECONDS):
+        if len(cache) > 5000:  # bounded: one entry per user and screen at most
+            cache.clear()
+        hit = cache[key] = (now, build())
+    return hit[1]
+
+
+def cached_menu() -> Markup:
+    roles = tuple(sorted(role.id for role in current_user.roles)) if current_user.is_authenticated else ()
+    return _cached(("menu", roles, str(get_locale())), lambda: Markup(
+        render_template("eks/navbar_menu_uncached.html", menu=current_app.appbuilder.menu)))
+
+
+class CachedSearchWidget(SearchWidget):
+    """FAB's search widget with the field HTML, labels and filter names kept per user."""
+
+    def __call__(self, **kwargs):
+        args = self.template_args
+        user = current_user.get_id() if current_user.is_authenticated else None
+
+        def build():
+            form, filters = args["form"], self.filters.get_search_filters()
+            cols = args["include_cols"]
+            return ({c: str(form[c].label.text) for c in cols}, {c: form[c]() for c in cols},
+                    {c: [str(f.name) for f in filters[c]] for c in cols})
+
+        labels, fields, names = _cached(("search", args["route_base"], user, str(get_locale())), build)
+        kwargs.update(label_columns=labels, form_fields=fields, search_filters=names,
+                      active_filters=self.filters.get_filters_values_tojson())
+        return RenderTemplateWidget.__call__(self, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"cached_menu": cached_menu})

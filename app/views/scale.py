@@ -1,0 +1,241 @@
+"""List queries that stay fast on millions of rows (issue 6), for every screen and API list.
+
+- Counts stop at COUNT_CAP rows: an exact ``COUNT(*)`` over a million certificates costs more
+  than the rest of the page. Up to the cap the count is exact; above it the screen says
+  "more than 10 000" (CappedCount) and the pager ends at the cap (sorting and search narrow the
+  list; the API's ``count`` is COUNT_CAP + 1 then, as its description says).
+- Relations shown in a list are loaded with the rows (joinedload), not one query per row; a
+  view names the nested ones its labels need (``list_eager``).
+- A list of at most COUNT_CAP rows (a search) is sorted after filtering (an ORDER BY no index
+  matches), so that PostgreSQL does not walk a sort index past thousands of non-matching rows.
+- A deep page (an offset beyond DEFERRED_FROM rows) reads the ids of its rows first, from the
+  covering sort index alone, and then only those rows ("deferred join").
+- A relation to a table of thousands of rows (persons, enrolments, registrations…) is searched
+  by text (name, isikukood, number) in a plain input instead of a dropdown holding every row;
+  the text goes through the trigram and isikukood indexes (TEXT_SEARCH).
+"""
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from typing import Any
+
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, DateTime, Integer, Numeric, String, and_, asc, desc, func, literal, or_, select
+from sqlalchemy.orm import joinedload
+
+from app import models as m
+
+COUNT_CAP = 10_000
+DEFERRED_FROM = 1_000
+_sort_after_filter: ContextVar[bool] = ContextVar("sort_after_filter", default=False)
+PERSONAL_CODE = re.compile(r"^\d{11}$")
+
+
+class CappedCount(int):
+    """A row count that stopped at COUNT_CAP + 1: arithmetic as a number, shown honestly."""
+
+    capped: bool
+
+    def __new__(cls, value: int):
+        count = super().__new__(cls, min(value, COUNT_CAP + 1))
+        count.capped = value > COUNT_CAP
+        return count
+
+    def __str__(self) -> str:
+        shown = f"{COUNT_CAP:,}".replace(",", "\N{NO-BREAK SPACE}")
+        if self.capped:
+            return _("more than %(count)s", count=shown)
+        return f"{int(self):,}".replace(",", "\N{NO-BREAK SPACE}")
+
+
+# --------------------------------------------------------------------------- text search
+
+def _words(value: str) -> list[str]:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [w for w in escaped.split() if w]
+
+
+def person_match(value: str):
+    """An isikukood exactly, or every word in the first or the last name (trigram indexes)."""
+    value = (value or "").strip()
+    if PERSONAL_CODE.match(value):
+        return m.Person.isikukood == value
+    words = _words(value)
+    if not words:
+        return literal(False)
+    return and_(*(or_(m.Person.first_name.ilike(f"%{w}%"), m.Person.last_name.ilike(f"%{w}%")) for w in words))
+
+
+def _persons(value: str):
+    return select(m.Person.id).where(person_match(value))
+
+
+def _enrolments(value: str):
+    return select(m.Enrolment.id).where(m.Enrolment.person_id.in_(_persons(value)))
+
+
+def _registrations(value: str):
+    return select(m.Registration.id).where(m.Registration.enrolment_id.in_(_enrolments(value)))
+
+
+def _exam_sessions(value: str):
+    words = _words((value or "").strip())
+    standards = select(m.OccupationalStandard.id).where(
+        and_(*(m.OccupationalStandard.name.ilike(f"%{w}%") for w in words)) if words else literal(False))
+    return select(m.ExamSession.id).where(m.ExamSession.standard_id.in_(standards))
+
+
+def _named(model: type):
+    """Every word in the name (trigram index), or a register / EHIS code exactly."""
+    code = getattr(model, "register_id", None) or getattr(model, "ehis_code", None)
+
+    def ids(value: str):
+        value = (value or "").strip()
+        words = _words(value)
+        condition = and_(*(model.name.ilike(f"%{w}%") for w in words)) if words else literal(False)
+        if value.isdigit() and len(value) <= 12 and code is not None:
+            condition = or_(condition, code == int(value))
+        return select(model.id).where(condition)
+    return ids
+
+
+def _certificates(value: str):
+    value = (value or "").strip()
+    if PERSONAL_CODE.match(value):
+        condition = m.Certificate.isikukood == value
+    else:
+        words = _words(value)
+        condition = or_(m.Certificate.registration_number == value,
+                        and_(*(m.Certificate.holder_name.ilike(f"%{w}%") for w in words)) if words else literal(False))
+    return select(m.Certificate.id).where(condition)
+
+
+# target model -> (ids matching a text, what the filter is called)
+TEXT_SEARCH: dict[type, tuple[Any, Any]] = {
+    m.Person: (_persons, _l("Name or isikukood")),
+    m.Enrolment: (_enrolments, _l("Student's name or isikukood")),
+    m.Registration: (_registrations, _l("Candidate's name or isikukood")),
+    m.Result: (lambda v: select(m.Result.id).where(m.Result.registration_id.in_(_registrations(v))),
+               _l("Candidate's name or isikukood")),
+    m.Decision: (lambda v: select(m.Decision.id).where(m.Decision.registration_id.in_(_registrations(v))),
+                 _l("Candidate's name or isikukood")),
+    m.ExamSession: (_exam_sessions, _l("Standard name contains")),
+    m.Certificate: (_certificates, _l("Holder, isikukood or number")),
+    m.OccupationalStandard: (_named(m.OccupationalStandard), _l("Name or register code contains")),
+    m.Curriculum: (_named(m.Curriculum), _l("Name or EHIS code contains")),
+}
+
+
+class FilterRelatedText(BaseFilter):
+    """Rows whose related record matches a text (TEXT_SEARCH of the related model)."""
+
+    arg_name = "txt"
+
+    def __init__(self, column_name: str, datamodel, is_related_view: bool = False):
+        super().__init__(column_name, datamodel, is_related_view)
+        self.target = datamodel.get_related_model(column_name)
+        self.name = TEXT_SEARCH[self.target][1]
+
+    def apply(self, query, value):
+        (fk,) = getattr(self.model, self.column_name).property.local_columns
+        return query.filter(fk.in_(TEXT_SEARCH[self.target][0](str(value))))
+
+
+class TextRelationFilterConverter(SQLAFilterConverter):
+    def convert(self, col_name):
+        if self.datamodel.is_relation_many_to_one(col_name) and \
+                self.datamodel.get_related_model(col_name) in TEXT_SEARCH:
+            return [FilterRelatedText(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+def text_relations(model: type, columns: list[str]) -> list[str]:
+    """The columns of ``model`` searched by text rather than with a dropdown."""
+    rels = model.__mapper__.relationships
+    return [c for c in columns if c in rels and rels[c].mapper.class_ in TEXT_SEARCH
+            and rels[c].direction.name == "MANYTOONE"]
+
+
+# --------------------------------------------------------------------------- the interface
+
+def _unindexed(column):
+    """The column's value in an expression no index matches: the same order, sorted in memory."""
+    if isinstance(column.type, String):
+        return column.concat("")
+    if isinstance(column.type, DateTime):
+        return column + func.make_interval()
+    if isinstance(column.type, (Date, Integer, Numeric)):
+        return column + 0
+    return column
+
+class ScaleInterface(SQLAInterface):
+    """SQLAInterface with capped counts and eager-loaded list relations; for screens also the
+    text search of large relations (``text_search=True``)."""
+
+    def __init__(self, obj, session=None, text_search: bool = False):
+        super().__init__(obj, session)
+        if text_search:
+            self.filter_converter_class = TextRelationFilterConverter
+        self.list_eager: list[str] = []
+
+    def eager_options(self) -> list:
+        options = []
+        for path in self.list_eager:
+            model, option = self.obj, None
+            for name in path.split("."):
+                attribute = getattr(model, name)
+                option = joinedload(attribute) if option is None else option.joinedload(attribute)
+                model = attribute.property.mapper.class_
+            options.append(option)
+        return options
+
+    def get_inner_filters(self, filters):
+        """FAB copies the filters into a new Filters object, which builds the filter objects of
+        every column of the model on each query (a fifth of a detail page's time); without dotted
+        columns the copy equals the original."""
+        if filters is None or not any("." in f.column_name for f in filters.filters):
+            return filters
+        return super().get_inner_filters(filters)
+
+    def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
+                       bypass_many_to_many=False, add_pk=False):
+        column = self.obj.__table__.c.get(order_column) if order_column else None
+        if not _sort_after_filter.get() or column is None:
+            return super().apply_order_by(query, order_column, order_direction, aliases_mapping,
+                                          bypass_many_to_many, add_pk)
+        direction = asc if order_direction == "asc" else desc
+        return query.order_by(direction(_unindexed(column)), direction(self.obj.id + 0))
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        limited = inner.with_entities(self.obj.__mapper__.primary_key[0]).order_by(None).limit(COUNT_CAP + 1).subquery()
+        return CappedCount(self.session.execute(select(func.count()).select_from(limited)).scalar())
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        count = self.query_count(self.session.query(self.obj), filters, select_columns)
+        if page and page_size and page * page_size > COUNT_CAP:
+            page = COUNT_CAP // page_size  # the pager ends at the cap: sort or search to go further
+        token = _sort_after_filter.set(not count.capped)
+        try:
+            if not select_columns and count.capped and page and page_size and page * page_size > DEFERRED_FROM:
+                ids = self.apply_all(self.session.query(self.obj.id), filters, order_column, order_direction,
+                                     page, page_size).subquery()
+                query = self.apply_all(self.session.query(self.obj).filter(self.obj.id.in_(select(ids.c.id))),
+                                       None, order_column, order_direction)
+            else:
+                query = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction,
+                                       page, page_size, select_columns, outer_default_load)
+        finally:
+            _sort_after_filter.reset(token)
+        if not select_columns and self.list_eager:
+            query = query.options(*self.eager_options())
+        rows = query.all()
+        if rows and hasattr(rows[0], self.obj.__name__):  # FAB's outer query for to-many columns
+            rows = [getattr(row, self.obj.__name__) for row in rows]
+        return count, rows
