@@ -113,8 +113,9 @@ def _limit_api_login(app: Flask, appbuilder: AppBuilder) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.formatting import format_value
+    from app.formatting import display_value, format_value
     from app.views import render_cache
 
     app.jinja_env.filters["eks_format"] = format_value
+    app.jinja_env.filters["eks_display"] = display_value
     render_cache.init_app(app)

@@ -220,7 +220,7 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
                                       exam_language, special_arrangements_needed, public_consent)
             SELECT e.id, e.standard_id + :S * (e.id % ((:X - e.standard_id) / :S + 1)), e.id, e.awarding_body_id,
                    e.school_id, 'registered', 'et', false, e.id % 3 = 0
-            FROM enrolment e WHERE e.status = 'lopetanud' AND e.id % 10 <> 0
+            FROM enrolment e WHERE e.status = 'lopetanud' AND e.id % 11 <> 0
         """, p)
         step("results", """
             INSERT INTO result (id, registration_id, awarding_body_id, school_id, attended, proposal, status)

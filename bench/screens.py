@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -91,8 +92,8 @@ def screens(ids: dict) -> list[tuple[str, str]]:
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-not-for-production",
-           "SESSION_COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": url, "SESSION_COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING"}
+    env["SECRET_KEY"] = secrets.token_hex(32)  # every worker must sign sessions with the same key
     env.pop("REDIS_URL", None)
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",

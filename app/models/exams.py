@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import validation as v
@@ -89,7 +89,7 @@ class ExamSession(DomainModel):
 class Registration(DomainModel):
     __tablename__ = "registration"
     __owner_parents__ = {"awarding_body_id": "exam_session", "school_id": "enrolment"}
-    __table_args__ = (UniqueConstraint("exam_session_id", "enrolment_id"),)
+    __table_args__ = (UniqueConstraint("exam_session_id", "enrolment_id"), Index("ix_registration_status_id", "status", "id"))
     __choices__ = {"status": c.REGISTRATION_STATUS, "exam_language": c.STUDY_LANGUAGE}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -18,7 +18,8 @@ from app.models.standards import OccupationalStandard
 class Person(DomainModel):
     __tablename__ = "person"
     __table_args__ = (trgm_index("person", "first_name"), trgm_index("person", "last_name"),
-                      Index("ix_person_last_name_id", "last_name", "id"))
+                      Index("ix_person_last_name_id", "last_name", "id"),
+                      Index("ix_person_birth_date_id", "birth_date", "id"))
     __field_rules__ = {"isikukood": v.isikukood}
     __personal_code__ = "isikukood"
 

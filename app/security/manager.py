@@ -87,6 +87,18 @@ class EksSecurityManager(SecurityManager):
             cache[key] = self._role_permissions(key)
         return (permission_name, view_name) in cache[key]
 
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB reads the public role's permissions from the database on every check (twice per
+        API request): once per request here."""
+        from flask import g, has_request_context
+
+        if not has_request_context():
+            return super().is_item_public(permission_name, view_name)
+        if "_eks_public_permissions" not in g:
+            role = self.find_role(self.auth_role_public)
+            g._eks_public_permissions = self._role_permissions((role.id,)) if role else set()
+        return (permission_name, view_name) in g._eks_public_permissions
+
     def _role_permissions(self, role_ids: tuple[int, ...]) -> set[tuple[str, str]]:
         from flask_appbuilder.security.sqla.models import assoc_permissionview_role
         from sqlalchemy import select

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from app.models import (
     AccountRequest,
@@ -114,17 +114,16 @@ RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
         r.AWARDING_BODY: lambda u: CurriculumStandardLink.standard_id.in_(_ab_rights(u)),
         r.SCHOOL: _school(CurriculumStandardLink),
     },
+    # Persons: EXISTS per person through the (owner, person_id) indexes, so that a lookup or a
+    # page of a few persons does not first gather the ids of all of an owner's tens of thousands.
     Person: {
         r.AWARDING_BODY: lambda u: or_(
-            Person.id.in_(select(Enrolment.person_id).where(Enrolment.awarding_body_id == u.awarding_body_id)),
-            Person.id.in_(
-                select(AssessorAssignment.person_id).where(
-                    AssessorAssignment.awarding_body_id == u.awarding_body_id
-                )
-            ),
-            Person.id.in_(select(Certificate.person_id).where(Certificate.awarding_body_id == u.awarding_body_id)),
+            exists().where(Enrolment.person_id == Person.id, Enrolment.awarding_body_id == u.awarding_body_id),
+            exists().where(AssessorAssignment.person_id == Person.id,
+                           AssessorAssignment.awarding_body_id == u.awarding_body_id),
+            exists().where(Certificate.person_id == Person.id, Certificate.awarding_body_id == u.awarding_body_id),
         ),
-        r.SCHOOL: lambda u: Person.id.in_(select(Enrolment.person_id).where(Enrolment.school_id == u.school_id)),
+        r.SCHOOL: lambda u: exists().where(Enrolment.person_id == Person.id, Enrolment.school_id == u.school_id),
         r.ASSESSOR: lambda u: or_(
             Person.isikukood == u.isikukood,
             Person.id.in_(

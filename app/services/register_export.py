@@ -347,11 +347,12 @@ def _store(session, ctx, sent: _Sent) -> None:
         if r["status"] == "rejected":
             for error in r["outcome"].errors:
                 ctx.reject(cert.record, error.element, error.message, awarding_body_id=body_id)
+        elif r["id"] in done:
+            ctx.count(updated=1)
         else:
-            ctx.count(updated=1) if r["id"] in done else ctx.reject(
-                cert.record, "status", f"Kutseregister kandis tunnistuse numbriga {r['number']}, kuid tunnistust "
-                "muudeti saatmise ajal ja tulemust siin ei salvestatud: käivitage võrdlus Kutseregistriga",
-                awarding_body_id=body_id)
+            ctx.reject(cert.record, "status", f"Kutseregister kandis tunnistuse numbriga {r['number']}, kuid "
+                       "tunnistust muudeti saatmise ajal ja tulemust siin ei salvestatud: käivitage võrdlus "
+                       "Kutseregistriga", awarding_body_id=body_id)
         if r["id"] not in done:  # no longer ready or another reference (changed meanwhile)
             continue
         new = {"status": r["status"], "register_errors": r["errors"]}

@@ -134,7 +134,8 @@ def _formatters(model: type) -> dict[str, Any]:
         if isinstance(column.type, (Date, DateTime)):
             formatters[column.key] = format_value
     for name, choices in model.__choices__.items():
-        formatters[name] = lambda value, _c=choices: ch.label(_c, value) if value is not None else ""
+        # str(): the label translated once, not again by every escape of a lazy string
+        formatters[name] = lambda value, _c=choices: str(ch.label(_c, value)) if value is not None else ""
     return formatters
 
 

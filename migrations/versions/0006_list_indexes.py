@@ -21,6 +21,8 @@ INDEXES = [
     ("ix_certificate_school_issue_date", "certificate", ["school_id", "issue_date", "id"]),
     ("ix_certificate_ab_person", "certificate", ["awarding_body_id", "person_id"]),
     ("ix_person_last_name_id", "person", ["last_name", "id"]),
+    ("ix_person_birth_date_id", "person", ["birth_date", "id"]),
+    ("ix_registration_status_id", "registration", ["status", "id"]),
     ("ix_enrolment_expected_graduation_id", "enrolment", ["expected_graduation", "id"]),
     ("ix_enrolment_ab_person", "enrolment", ["awarding_body_id", "person_id"]),
     ("ix_enrolment_school_person", "enrolment", ["school_id", "person_id"]),

@@ -1,0 +1,151 @@
+"""Lists at scale (issue 6; app.views.scale, app.views.render_cache): capped counts shown
+honestly, text search of large relations in place of dropdowns, deep pages with the right rows,
+and the per-user caches that must never show one user what belongs to another.
+
+The limits are lowered on the module (COUNT_CAP, DEFERRED_FROM, COUNT_CACHE_FROM) so that a
+handful of rows exercise the paths that a million rows take in production.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app.views import scale
+from tests.factories import CODES
+
+
+def _js(value: str) -> str:
+    """How a text appears inside the search form's JSON."""
+    return json.dumps(value)[1:-1]
+
+
+def _count_shown(html: str) -> str:
+    found = re.search(r"<strong>Kirjeid:</strong>\s*([^<]+?)\s*</div>", html)
+    assert found, "no record count on the page"
+    return found.group(1).replace("\N{NO-BREAK SPACE}", " ")
+
+
+def _certificates(app, db, n: int, awarding_body_id: int, person_id: int, start: dt.date) -> list[int]:
+    """n certificates of one holder, one day apart (set-based: the count is what matters)."""
+    with app.app_context():
+        ids = db.execute(text("""
+            INSERT INTO certificate (awarding_body_id, person_id, holder_name, isikukood, cert_type, standard_id,
+                                     exam_language, issue_date, valid_from, valid_to, name_hidden,
+                                     birth_date_hidden, certificate_hidden, status, register_reference, revoked)
+            SELECT :ab, p.id, p.first_name || ' ' || p.last_name, p.isikukood, '1', s.id, 'et',
+                   CAST(:start AS date) + g, CAST(:start AS date) + g, CAST(:start AS date) + g + 1825,
+                   false, false, false, 'registered', 'SCALE-' || :ab || '-' || :start || '-' || g, false
+            FROM generate_series(1, :n) AS g, person p, occupational_standard s
+            WHERE p.id = :person AND s.id = (SELECT min(id) FROM occupational_standard)
+            RETURNING id"""), {"ab": awarding_body_id, "person": person_id, "n": n, "start": start}).scalars().all()
+        db.commit()
+    return ids
+
+
+def test_count_above_the_cap_is_shown_as_more_than_and_exact_below(world, login, app, db, monkeypatch):
+    monkeypatch.setattr(scale, "COUNT_CAP", 5)
+    registry = login("registry")
+    assert _count_shown(registry.get("/certificateview/list/").get_data(as_text=True)) == "2"
+    _certificates(app, db, 6, world.ids["ab1"], world.ids["p1"], dt.date(2020, 1, 1))
+    page = registry.get("/certificateview/list/").get_data(as_text=True)
+    assert _count_shown(page) == "üle 5"
+    # The API says the same in numbers: COUNT_CAP + 1 means "more than COUNT_CAP".
+    assert registry.api("get", "/api/v1/certificate/").json["count"] == 6
+    # A search below the cap is exact again.
+    found = registry.get(f"/certificateview/list/?_flt_3_isikukood={CODES['p2']}").get_data(as_text=True)
+    assert _count_shown(found) == "1"
+
+
+def test_cached_large_counts_stay_within_each_users_scope(world, login, app, db, monkeypatch):
+    """A count is kept per statement and parameters: one awarding body's count is never
+    shown to another, and a later page of the same list reuses the count."""
+    monkeypatch.setattr(scale, "COUNT_CACHE_FROM", 1)
+    _certificates(app, db, 4, world.ids["ab1"], world.ids["p1"], dt.date(2020, 1, 1))
+    ab1, ab2 = login("ab1"), login("ab2")
+    assert _count_shown(ab1.get("/certificateview/list/").get_data(as_text=True)) == "5"
+    assert _count_shown(ab2.get("/certificateview/list/").get_data(as_text=True)) == "1"
+    assert _count_shown(ab1.get("/certificateview/list/?page_CertificateView=0").get_data(as_text=True)) == "5"
+
+
+def test_deep_pages_show_the_same_rows_as_counting_through_the_list(world, login, app, db, monkeypatch):
+    """Past DEFERRED_FROM rows a page reads its ids from the sort index first: the rows and their
+    order must equal plain offset paging (issue date descending, id as tie-breaker)."""
+    monkeypatch.setattr(scale, "COUNT_CAP", 30)
+    monkeypatch.setattr(scale, "DEFERRED_FROM", 3)
+    ids = _certificates(app, db, 40, world.ids["ab1"], world.ids["p1"], dt.date(2019, 1, 1))
+    _certificates(app, db, 5, world.ids["ab1"], world.ids["p1"], dt.date(2019, 1, 10))  # same dates: ties
+    with app.app_context():
+        expected = db.execute(text("SELECT id FROM certificate ORDER BY issue_date DESC, id DESC")).scalars().all()
+    assert len(expected) == 47 and set(ids) <= set(expected)
+    registry = login("registry")
+    for page in (1, 3, 5):
+        html = registry.get(f"/certificateview/list/?psize_CertificateView=5&page_CertificateView={page}").get_data(
+            as_text=True)
+        shown = [int(i) for i in re.findall(r'href="/certificateview/show/(\d+)"', html)]
+        assert shown == expected[page * 5:page * 5 + 5], f"page {page}"
+    # The pager ends at the cap: a page beyond it shows the last page within the cap.
+    html = registry.get("/certificateview/list/?psize_CertificateView=5&page_CertificateView=9").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'href="/certificateview/show/(\d+)"', html)] == expected[30:35]
+
+
+def test_large_relations_are_searched_by_text_not_listed_in_a_dropdown(world, login):
+    registry = login("registry")
+    page = registry.get("/enrolmentview/list/").get_data(as_text=True)
+    search_form = page[page.index("new AdminFilters"):]
+    search_form = search_form[:search_form.index("</script>")]
+    # No dropdown of persons: no person's name among the search form's options (JSON-escaped there).
+    assert _js("Kääriäinen") not in search_form and _js("Šmidt") not in search_form
+    assert _js("Nimi või isikukood") in search_form
+    by_name = registry.get("/enrolmentview/list/?_flt_0_person=Õnne Šmidt").get_data(as_text=True)
+    by_code = registry.get(f"/enrolmentview/list/?_flt_0_person={CODES['p2']}").get_data(as_text=True)
+    assert _count_shown(by_name) == "1" and "Šmidt" in by_name and "Kääriäinen" not in by_name
+    assert _count_shown(by_code) == "1" and "Kääriäinen" in by_code
+    # Wildcards typed by the user are searched for literally.
+    assert _count_shown(registry.get("/enrolmentview/list/?_flt_0_person=%25").get_data(as_text=True)) == "0"
+
+
+@pytest.mark.parametrize("path", [
+    "/enrolmentview/list/?_flt_0_person={name}",
+    "/registrationview/list/?_flt_0_enrolment={name}",
+    "/resultview/list/?_flt_0_registration={name}",
+    "/decisionview/list/?_flt_0_registration={name}",
+    "/personview/list/?_flt_3_isikukood={code}",
+])
+def test_text_search_finds_nothing_of_another_organisation(world, login, path):
+    """The other awarding body's candidate, searched by name or isikukood: nothing, while the
+    same search finds them for their own awarding body."""
+    url = path.format(name="Žanna Kääriäinen", code=CODES["p2"])
+    assert _count_shown(login("ab1").get(url).get_data(as_text=True)) == "0"
+    own = login("ab2").get(url).get_data(as_text=True)
+    assert _count_shown(own) == "1" and "Kääriäinen" in own
+
+
+def test_search_sorted_by_the_searched_column_lists_matches_in_order(world, login):
+    registry = login("registry")
+    html = registry.get("/personview/list/?_flt_2_last_name=mid&_oc_PersonView=last_name&_od_PersonView=asc"
+                        ).get_data(as_text=True)
+    assert _count_shown(html) == "1" and "Šmidt" in html
+
+
+def test_menu_and_search_fields_are_cached_per_role_and_user(world, login):
+    """Registry staff see the registry menu and every awarding body in the search form; an
+    awarding body user asking after them sees neither (the caches are keyed by roles and user)."""
+    registry_page = login("registry").get("/certificateview/list/").get_data(as_text=True)
+    ab_page = login("ab1").get("/certificateview/list/").get_data(as_text=True)
+    assert "/jobrunerrorview/list/" in registry_page or "/auditeventview/list/" in registry_page
+    assert "/auditeventview/list/" not in ab_page
+    assert "Kosmeetikute" in registry_page and "Peakokkade" in registry_page
+    form = ab_page[ab_page.index("new AdminFilters"):]
+    assert "Kosmeetikute" not in form[:form.index("</script>")]
+
+
+def test_row_buttons_link_to_each_record_and_keep_the_delete_confirmation(world, login):
+    page = login("admin").get("/appealview/list/").get_data(as_text=True)
+    for appeal in ("ap1", "ap2"):
+        pk = world.ids[appeal]
+        assert f'href="/appealview/show/{pk}"' in page and f'href="/appealview/edit/{pk}"' in page
+        assert f"execute_single_delete('/appealview/delete/{pk}', 'Kas soovite selle kirje kindlasti kustutada?')" in page
