@@ -117,5 +117,8 @@ def _register_template_helpers(app: Flask) -> None:
     from app.views import render_cache
 
     app.jinja_env.filters["eks_format"] = format_value
+    # Flask-AppBuilder's templates are deeply nested blocks and loops: without this a list page
+    # is two-thirds blank lines and indentation.
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eks_display"] = display_value
     render_cache.init_app(app)

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import httpx
 import sqlalchemy as sa
@@ -70,14 +71,14 @@ def sample_ids(url: str) -> dict:
 
 def screens(ids: dict) -> list[tuple[str, str]]:
     """(name, path) of every screen the issue lists."""
-    name, ik = ids["name"].replace(" ", "+"), ids["ik"]
+    name, last, ik = quote_plus(ids["name"]), quote_plus(ids["last"]), ids["ik"]
     out = []
     for view, text_col, order, pk in [("CertificateView", "holder_name", "issue_date", ids["cert"]),
                                       ("PersonView", "last_name", "birth_date", ids["person"]),
                                       ("EnrolmentView", "person", "expected_graduation", ids["enrolment"]),
                                       ("RegistrationView", "enrolment", "status", ids["registration"])]:
         base = f"/{view.lower()}/list/"
-        text = {"holder_name": f"_flt_2_holder_name={name}", "last_name": f"_flt_2_last_name={ids['last']}",
+        text = {"holder_name": f"_flt_2_holder_name={name}", "last_name": f"_flt_2_last_name={last}",
                 "person": f"_flt_0_person={name}", "enrolment": f"_flt_0_enrolment={name}"}[text_col]
         code = {"holder_name": f"_flt_3_isikukood={ik}", "last_name": f"_flt_3_isikukood={ik}",
                 "person": f"_flt_0_person={ik}", "enrolment": f"_flt_0_enrolment={ik}"}[text_col]
