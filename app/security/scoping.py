@@ -135,9 +135,8 @@ RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
     Enrolment: {
         r.AWARDING_BODY: lambda u: or_(
             Enrolment.awarding_body_id == u.awarding_body_id,
-            Enrolment.id.in_(
-                select(Registration.enrolment_id).where(Registration.awarding_body_id == u.awarding_body_id)
-            ),
+            exists().where(Registration.enrolment_id == Enrolment.id,
+                           Registration.awarding_body_id == u.awarding_body_id),
         ),
         r.SCHOOL: _school(Enrolment),
         r.ASSESSOR: lambda u: Enrolment.id.in_(

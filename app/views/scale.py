@@ -7,8 +7,10 @@
 - A count of COUNT_CACHE_FROM rows or more (the costly ones) is kept for COUNT_CACHE_SECONDS
   per statement and parameters, which include the user's scope: paging and sorting a long list
   count it once. Small counts are always exact and fresh.
-- Relations shown in a list are loaded with the rows (joinedload), not one query per row; a
-  view names the nested ones its labels need (``list_eager``).
+- Relations shown in a list are loaded for the whole page in one query each (selectinload), not
+  one query per row; a view names the nested ones its labels need (``list_eager``). Not joined
+  into the list query: with ten outer joins PostgreSQL would join whole tables before a search
+  narrows them.
 - A search of at most COUNT_CAP rows is sorted after filtering (an ORDER BY no index
   matches), so that PostgreSQL does not walk a sort index past thousands of non-matching rows.
 - A deep page (an offset beyond DEFERRED_FROM rows) reads the ids of its rows first, from the
@@ -31,7 +33,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, and_, asc, desc, func, literal, or_, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app import models as m
 from app.security.scoping import ScopeFilter
@@ -212,7 +214,7 @@ class ScaleInterface(SQLAInterface):
             model, option = self.obj, None
             for name in path.split("."):
                 attribute = getattr(model, name)
-                option = joinedload(attribute) if option is None else option.joinedload(attribute)
+                option = selectinload(attribute) if option is None else option.selectinload(attribute)
                 model = attribute.property.mapper.class_
             options.append(option)
         return options
