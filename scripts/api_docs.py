@@ -197,8 +197,12 @@ def scope_sql(model: type, role: str) -> str:
     from app.security.scoping import RULES
 
     user = SimpleNamespace(awarding_body_id=900000001, school_id=900000002, isikukood="USER_ISIKUKOOD")
-    clause = RULES[model][role](user)
-    sql = str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    from sqlalchemy import select
+
+    # Compiled as the WHERE of a query on the model, so that EXISTS subqueries show correlated.
+    query = select(model.id).where(RULES[model][role](user))
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    sql = sql.split("WHERE", 1)[1].strip()
     sql = (sql.replace("900000001", ":user.awarding_body_id").replace("900000002", ":user.school_id")
            .replace("'USER_ISIKUKOOD'", ":user.isikukood"))
     return " ".join(sql.split())
@@ -345,6 +349,8 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
         w("No rate limits are configured.\n")
 
     # -- lists
+    from app.views.scale import COUNT_CAP
+
     page_size = apis[0].page_size if apis else 25
     max_page = apis[0].max_page_size or config.get("FAB_API_MAX_PAGE_SIZE")
     w("## Lists: pagination, ordering, filters, columns\n")
@@ -354,7 +360,10 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
       "filters:!((col:status,opr:eq,value:published)))\n```\n")
     w(f"- `page` starts at 0 (at most 2147483647); `page_size` defaults to **{page_size}**; the maximum is **{max_page}** "
       f"(`FAB_API_MAX_PAGE_SIZE`). A larger (or < 1) `page_size` is silently reduced to {max_page}, "
-      "not refused. Read `count` (all matching rows) to know how many pages there are.")
+      "not refused. `count` is the number of matching rows up to "
+      f"{COUNT_CAP:,}; above that it is {COUNT_CAP + 1:,}, meaning \"more than {COUNT_CAP:,}\" (an exact count of "
+      "a million rows would cost more than the page): narrow the filters, or page on until a page comes back "
+      "shorter than `page_size`. Pages end at that many rows too.")
     w("- `order_column` must be one of the resource's *order columns*; `order_direction` is `asc` or `desc`.")
     w("- `filters` is a list of `(col, opr, value)`; the columns and operators each resource accepts "
       "are listed below (and by `GET /api/v1/<resource>/_info`). Several filters are combined with AND. "
