@@ -5,6 +5,7 @@ Pure HTTP on 127.0.0.1 (no database). Timings are printed (run with ``-s``), not
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import socket
@@ -282,6 +283,50 @@ def test_control_endpoint_and_latency(world):
         assert httpx.get(running.url("/kutseregister/_sim")).json()["certificates"] == 0
     finally:
         running.stop()
+
+
+def test_connections_are_kept_alive_and_faults_drop_or_keep_them(world):
+    sim = EhisSimulator(world, FaultConfig(timeout_seconds=30))
+    running = serve_in_thread(sim)
+    body = _request("oppeasutused", [("koolId", 1041)])[0]
+    headers = {"Content-Type": env.CONTENT_TYPE, "SOAPAction": '""'}
+    try:
+        # HTTP/1.1 keep-alive: one connection for many calls, also after SOAP faults, errors and
+        # malformed answers (contracts/xroad.md §1)
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+        sim.faults.push("ok", "fault", "error", "malformed", "ok")
+        statuses, socks = [], set()
+        for _ in range(5):
+            conn.request("POST", "/ehis", body, headers)
+            response = conn.getresponse()
+            response.read()
+            assert response.version == 11 and (response.getheader("Connection") or "").lower() != "close"
+            statuses.append(response.status)
+            socks.add(id(conn.sock))
+        assert statuses == [200, 500, 503, 200, 200] and len(socks) == 1
+        conn.close()
+
+        # a lost reply: the connection is closed without a single byte of answer
+        sim.faults.push("lost")
+        with socket.create_connection(("127.0.0.1", running.port), timeout=5) as raw:
+            raw.sendall(b"POST /ehis HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            assert raw.recv(65536) == b""
+        assert sim.stats["lost"] == 1
+
+        # a timeout: no answer until the client gives up; stop() does not wait for the sleeper
+        sim.faults.push("timeout")
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(running.url("/ehis"), content=body, headers=headers, timeout=httpx.Timeout(5, read=0.5))
+        assert httpx.get(running.url("/health")).text == "ok"
+    finally:
+        started = time.perf_counter()
+        running.stop()
+        stopped = time.perf_counter() - started
+    assert stopped < 2, stopped
+    assert not running.thread.is_alive()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(running.url("/health"), timeout=1)
 
 
 def test_a_later_revision_changes_some_graduates(world):

@@ -123,6 +123,11 @@ class FaultConfig:
                     raise ValueError(f"unknown fault setting {key!r}")
 
 
+class DroppedConnection(ConnectionAbortedError):
+    """Raised by a simulator that has shut the connection down on purpose: the server ends the
+    request without writing anything and closes the connection (``server.py``)."""
+
+
 class Refusal(Exception):
     """Business errors to answer with ``vigadearv``/``vead``."""
 
@@ -253,14 +258,14 @@ class SoapSimulator:
 
     @staticmethod
     def _drop(environ: dict, start_response: Callable) -> list[bytes]:
-        sock = environ.get("werkzeug.socket")
-        if sock is None:
+        sock = environ.get("simulator.socket")
+        if sock is None:  # not served by server.py (e.g. a WSGI test client): the nearest answer
             return _reply(start_response, "504 Gateway Timeout", b"", "text/plain")
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        raise ConnectionAbortedError("simulated lost reply")
+        raise DroppedConnection("simulated lost reply")
 
     # ------------------------------------------------------------------ SOAP
     def respond(self, body: bytes) -> tuple[str, bytes, str]:
