@@ -363,7 +363,7 @@ def render(app, spec: dict, infos: dict[str, dict], swagger_html: str) -> str:
       "not refused. `count` is the number of matching rows up to "
       f"{COUNT_CAP:,}; above that it is {COUNT_CAP + 1:,}, meaning \"more than {COUNT_CAP:,}\" (an exact count of "
       "a million rows would cost more than the page): narrow the filters, or page on until a page comes back "
-      "shorter than `page_size`. Pages end at that many rows too.")
+      "shorter than `page_size`.")
     w("- `order_column` must be one of the resource's *order columns*; `order_direction` is `asc` or `desc`.")
     w("- `filters` is a list of `(col, opr, value)`; the columns and operators each resource accepts "
       "are listed below (and by `GET /api/v1/<resource>/_info`). Several filters are combined with AND. "

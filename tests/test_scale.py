@@ -149,3 +149,24 @@ def test_row_buttons_link_to_each_record_and_keep_the_delete_confirmation(world,
         pk = world.ids[appeal]
         assert f'href="/appealview/show/{pk}"' in page and f'href="/appealview/edit/{pk}"' in page
         assert f"execute_single_delete('/appealview/delete/{pk}', 'Kas soovite selle kirje kindlasti kustutada?')" in page
+
+
+def test_api_clients_can_page_past_the_cap_to_the_end(world, login, app, db, monkeypatch):
+    """The screens' pager ends at the cap; an API client reading everything pages on until a
+    short page, getting every record once."""
+    monkeypatch.setattr(scale, "COUNT_CAP", 4)
+    monkeypatch.setattr(scale, "DEFERRED_FROM", 2)
+    _certificates(app, db, 9, world.ids["ab1"], world.ids["p1"], dt.date(2021, 1, 1))
+    registry = login("registry")
+    seen, page = [], 0
+    while True:
+        body = registry.api("get", f"/api/v1/certificate/?q=(page:{page},page_size:3,order_column:issue_date,"
+                                   "order_direction:desc)").json
+        assert body["count"] == 5  # COUNT_CAP + 1: "more than 4"
+        seen += body["ids"]
+        if len(body["ids"]) < 3:
+            break
+        page += 1
+    with app.app_context():
+        expected = db.execute(text("SELECT id FROM certificate ORDER BY issue_date DESC, id DESC")).scalars().all()
+    assert seen == expected and len(seen) == 11

@@ -204,6 +204,7 @@ class ScaleInterface(SQLAInterface):
 
     def __init__(self, obj, session=None, text_search: bool = False):
         super().__init__(obj, session)
+        self.pages_end_at_cap = text_search  # screens: the pager ends there; API clients may page on
         if text_search:
             self.filter_converter_class = TextRelationFilterConverter
         self.list_eager: list[str] = []
@@ -285,7 +286,7 @@ class ScaleInterface(SQLAInterface):
               select_columns=None, outer_default_load=False):
         self._plan_in_written_order(select_columns)
         count = self.query_count(self.session.query(self.obj), filters, select_columns)
-        if page and page_size and page * page_size > COUNT_CAP:
+        if self.pages_end_at_cap and page and page_size and page * page_size > COUNT_CAP:
             page = COUNT_CAP // page_size  # the pager ends at the cap: sort or search to go further
         searched = filters is not None and any(not isinstance(f, ScopeFilter) for f in filters.filters)
         token = _sort_after_filter.set(searched and not count.capped)
