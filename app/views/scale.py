@@ -258,7 +258,7 @@ class ScaleInterface(SQLAInterface):
     def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
                        bypass_many_to_many=False, add_pk=False):
         column = self.obj.__table__.c.get(order_column) if order_column else None
-        if not _sort_after_filter.get() or column is None:
+        if not _sort_after_filter.get() or column is None or self.session.get_bind().dialect.name != "postgresql":
             return super().apply_order_by(query, order_column, order_direction, aliases_mapping,
                                           bypass_many_to_many, add_pk)
         direction = asc if order_direction == "asc" else desc
