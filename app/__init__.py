@@ -114,7 +114,7 @@ def _limit_api_login(app: Flask, appbuilder: AppBuilder) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.formatting import display_value, format_value
-    from app.views import render_cache
+    from app.views import lookup, render_cache
 
     app.jinja_env.filters["eks_format"] = format_value
     # Flask-AppBuilder's templates are deeply nested blocks and loops: without this a list page
@@ -122,3 +122,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eks_display"] = display_value
     render_cache.init_app(app)
+    lookup.init_app(app)

@@ -274,3 +274,28 @@ def test_swagger_ui_renders_offline(world, page):
     page.locator(".opblock-summary-path", has_text="/api/v1/exam_session/").first.wait_for()
     shot(page, "07-swagger-admin", full_page=False)  # the whole spec is ~25 000 px tall
     assert not page.context.external_requests, page.context.external_requests
+
+
+def test_a_relation_to_a_large_table_is_chosen_by_typing(app, world, db, page):
+    """An enrolment's person: the form holds only the current person; typing part of a name
+    offers matches from the server (in the user's scope) and saving stores the one chosen."""
+    from app import models as m
+
+    log_in(page, "admin")
+    assert page.goto(f"/enrolmentview/edit/{world.ids['e1']}").ok
+    field = page.locator("select[name=person]")
+    assert field.locator("option").count() == 1  # not every person of the register
+    assert "Šmidt" in field.locator("option").inner_text()
+    page.click("#s2id_person, .select2-selection[aria-labelledby='select2-person-container']")
+    page.locator(".select2-search__field").fill("Kääri")
+    option = page.locator(".select2-results__option", has_text="Žanna Kääriäinen")
+    try:
+        option.wait_for()
+    finally:
+        shot(page, "09-lookup-field", full_page=False)
+    option.click()
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    with app.app_context():
+        db.expire_all()
+        assert db.get(m.Enrolment, world.ids["e1"]).person_id == world.ids["p2"]

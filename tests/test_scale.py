@@ -170,3 +170,34 @@ def test_api_clients_can_page_past_the_cap_to_the_end(world, login, app, db, mon
     with app.app_context():
         expected = db.execute(text("SELECT id FROM certificate ORDER BY issue_date DESC, id DESC")).scalars().all()
     assert seen == expected and len(seen) == 11
+
+
+def test_lookup_offers_only_records_in_the_users_scope(world, login):
+    """The form fields' search (/lookup/<table>): the other awarding body's candidate is never
+    offered, by name or by isikukood; anonymous users get nothing."""
+    ab1, ab2 = login("ab1"), login("ab2")
+    for query in ("Kääriäinen", CODES["p2"]):
+        assert ab1.get(f"/lookup/person?q={query}").json["results"] == []
+        assert [r["text"] for r in ab2.get(f"/lookup/person?q={query}").json["results"]] == ["Žanna Kääriäinen"]
+    assert [r["id"] for r in ab1.get("/lookup/enrolment?q=Šmidt").json["results"]] == [str(world.ids["e1"])]
+    assert ab1.get("/lookup/ab_user?q=admin").status_code == 404
+    from tests.conftest import Client
+    assert Client(login("ab1").app, None).get("/lookup/person?q=Šmidt").status_code == 401
+
+
+def test_a_form_does_not_accept_a_record_outside_the_scope_by_id(world, login, app, db):
+    """Typing the id of another awarding body's exam session into a registration form is refused
+    as an invalid choice, and nothing is stored."""
+    from app import models as m
+
+    ab1 = login("ab1")
+    form = ab1.get("/registrationview/add").get_data(as_text=True)
+    assert "eks-lookup" in form and 'name="exam_session"' in form
+    with app.app_context():
+        before = db.query(m.Registration).count()
+    r = ab1.post("/registrationview/add", data={"exam_session": world.ids["x2"], "enrolment": world.ids["e1"],
+                                                "exam_language": "et"})
+    # Out of scope is as if nothing had been chosen: the field asks for a value (in Estonian).
+    assert r.status_code == 200 and "Kohustuslik väli" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.query(m.Registration).count() == before

@@ -322,6 +322,19 @@ def check_reads_deletes_actions(c, db, model, view, own, other, own_text, other_
 
 def check_dropdowns(c, admin, view, table, field, record, own, other):
     who = f"{c.username} on {view}.{field}"
+    model = {cls.__tablename__: cls for cls in VIEWS}[table]
+    target = model.__mapper__.relationships[field].mapper.class_.__tablename__
+    add_form = text(c.get(f"/{view}/add"))
+    if f'data-lookup-url="/lookup/{target}"' in add_form:
+        # A relation to a large table: the form holds only the current value and searches
+        # /lookup/<table> as the user types (app.views.lookup); the search is scoped the same way.
+        assert option_ids(parse_form(add_form).options[field]) == set(), who
+        assert option_ids(parse_form(text(c.get(f"/{view}/edit/{record}"))).options[field]) == {own}, who
+        def found(client, pk):
+            return {int(r["id"]) for r in client.get(f"/lookup/{target}?q={pk}").json["results"]}
+        assert found(c, own) == {own} and found(c, other) == set(), who
+        assert found(admin, own) == {own} and found(admin, other) == {other}, who
+        return
     for url in (f"/{view}/add", f"/{view}/edit/{record}"):
         options = option_ids(parse_form(text(c.get(url))).options[field])
         assert own in options and other not in options, f"{who} {url}"

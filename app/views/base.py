@@ -128,6 +128,23 @@ def _boolean_fields(model: type, columns: list[str]) -> dict[str, Any]:
     return fields
 
 
+def _lookup_fields(model: type, columns: list[str]) -> dict[str, Any]:
+    """Relations to large tables as search-as-you-type fields (app.views.lookup)."""
+    from wtforms.validators import DataRequired, Optional
+
+    from app.views.lookup import LARGE, LookupSelectField
+
+    fields = {}
+    for name in text_relations(model, columns):
+        rel = model.__mapper__.relationships[name]
+        if rel.mapper.class_ not in LARGE:
+            continue
+        nullable = all(c.nullable for c in rel.local_columns)
+        fields[name] = LookupSelectField(LABELS.get(name, name), [Optional() if nullable else DataRequired()],
+                                         model=rel.mapper.class_, allow_blank=nullable)
+    return fields
+
+
 def _formatters(model: type) -> dict[str, Any]:
     formatters: dict[str, Any] = {}
     for column in model.__table__.columns:
@@ -194,11 +211,11 @@ class ScopedModelView(ExportMixin, ModelView):
     def _init_forms(self):
         self.add_form_extra_fields = {
             **_boolean_fields(self.model, self.add_columns), **_choice_fields(self.model, self.add_columns),
-            **(self.add_form_extra_fields or {}),
+            **_lookup_fields(self.model, self.add_columns), **(self.add_form_extra_fields or {}),
         }
         self.edit_form_extra_fields = {
             **_boolean_fields(self.model, self.edit_columns), **_choice_fields(self.model, self.edit_columns),
-            **(self.edit_form_extra_fields or {}),
+            **_lookup_fields(self.model, self.edit_columns), **(self.edit_form_extra_fields or {}),
         }
         super()._init_forms()
         self.add_form = _with_rules(self.add_form, self.model)
