@@ -112,6 +112,51 @@ def test_stream_personal_code_check_equals_the_model_rule(app):
             assert (isikukood_problem(code) is None) == (v.isikukood(code) is None), code
 
 
+def test_stream_code_checks_take_their_rules_from_stdnum(app, monkeypatch):
+    """app.xroad.codes keeps no copy of the rules: the birth date and check digit of an isikukood
+    and the whole registrikood rule are python-stdnum's (the ones app.validation applies), so a
+    rule changed there changes the stream's check too. Only the shape and the reasons are its own."""
+    import random
+
+    from stdnum.ee import ik
+    from stdnum.ee import registrikood as rk
+    from stdnum.exceptions import InvalidComponent
+
+    from app import validation as v
+    from app.xroad import codes
+
+    rng = random.Random(8)
+    samples = ["1", "1234567", "123456789", "1234567x", "٣٤٥٦٧٨٩٠"]
+    for _ in range(20_000):
+        samples.append(f"{rng.randrange(100_000_000):08d}")
+    with app.app_context():
+        for code in samples:
+            assert (codes.registrikood_problem(code) is None) == (v.registrikood(code) is None), code
+
+    digits: list[str] = []
+    monkeypatch.setattr(ik, "calc_check_digit", lambda number: digits.append(number) or "0")
+    assert codes.check_digit("3850101123") == "0" and digits == ["38501011230"]
+    assert codes.isikukood_problem("38501011230") is None
+    assert codes.isikukood_problem("38501011239") == "isikukoodi kontrollnumber ei klapi"
+
+    codes._birth_date.cache_clear()
+    try:
+        def no_date(number):
+            raise InvalidComponent()
+        monkeypatch.setattr(ik, "get_birth_date", no_date)
+        assert codes.isikukood_problem("38501011230") == "isikukoodi esimene number või sünnikuupäev on võimatu"
+        assert codes.isikukood_birth_date("38501011230") is None
+    finally:
+        monkeypatch.undo()
+        codes._birth_date.cache_clear()
+
+    def no_org(number):
+        raise InvalidComponent()
+    monkeypatch.setattr(rk, "validate", no_org)
+    assert codes.registrikood_problem(codes.make_registrikood("8", 1)) == \
+        "registrikoodi esimene number peab olema 1, 7, 8 või 9"
+
+
 def test_two_imports_at_once_write_each_row_once(app, db, registers):
     """A whole import and one school's import started at the same time (different parameters, so
     both run; the later one waits for the first): shared persons and enrolments are written once,
