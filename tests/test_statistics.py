@@ -358,6 +358,36 @@ def test_statistics_tables_download_as_csv_and_xlsx(data, login):
     assert login("assessor").get("/statistics/export/level.csv").status_code == 403
 
 
+def test_statistics_tables_and_open_data_write_formula_text_as_inert_text(app, db, data, login):
+    """A school named like a formula: in the statistics table downloads and the open data CSV its
+    name is text with a leading apostrophe; the figures beside it stay numbers."""
+    from tests.conftest import IsolatedClient
+
+    name = '=HYPERLINK("http://example.invalid","Kool")'
+    with acting_as("test-setup"):
+        db.get(m.School, data.ids["school1"]).name = name
+        db.commit()
+    with app.app_context():
+        st.refresh_summary(db)
+        st.refresh_open_data(db)
+    c = login("registry")
+    rows = _csv(c.get("/statistics/export/school.csv"))
+    candidates = rows[0].index("Kandidaadid")
+    row = next(r for r in rows[1:] if r[0].endswith(name))
+    assert row[0] == "'" + name and row[candidates].isdigit()
+    count = int(row[candidates])
+    wb = openpyxl.load_workbook(io.BytesIO(c.get("/statistics/export/school.xlsx").data))
+    row = next(r for r in wb.active.iter_rows(min_row=2) if r[0].value.endswith(name))
+    assert (row[0].value, row[0].data_type) == ("'" + name, "s")
+    assert (row[candidates].value, row[candidates].data_type) == (count, "n")
+    assert db.get(m.School, data.ids["school1"]).name == name  # stored as typed
+
+    text = IsolatedClient(app, app.response_class).get("/avaandmed/andmed.csv?andmestik=kool").data.decode()
+    lines = list(csv.reader(io.StringIO(text)))
+    line = next(line for line in lines[1:] if line[3].endswith(name))
+    assert line[3] == "'" + name and line[1] == "2024" and line[4].isdigit()  # a count, unchanged
+
+
 # --------------------------------------------------------------------------- list exports
 
 def test_every_list_screen_downloads_csv_and_xlsx(app, data, login):

@@ -14,6 +14,11 @@ string, so it exports exactly what the request would have, in the starter's scop
 
 CSV: UTF-8 with BOM, ";" separated, dates DD.MM.YYYY, decimal comma, "Jah"/"Ei" — what a
 spreadsheet program in Estonian expects. XLSX: dates and numbers as typed cells.
+
+Every text cell of every CSV and XLSX file (list exports, statistics tables, the open data CSV,
+the data-access history) passes through ``inert``: text that a spreadsheet program would run as
+a formula gets a leading apostrophe (OWASP, "CSV injection"). Numbers and dates are not text and
+stay typed; the stored data is unchanged.
 """
 from __future__ import annotations
 
@@ -65,14 +70,30 @@ def export_path(run_id: int, fmt: str) -> Path:
 
 # --------------------------------------------------------------------------- values
 
+FORMULA_START = frozenset("=+-@\t\r")  # what makes Excel or LibreOffice read a text cell as a formula
+
+
+def inert(value: Any) -> Any:
+    """``value`` as a cell that cannot run: text starting with = + - @, a tab or a carriage return
+    gets a leading single quote (OWASP's advice against CSV injection), so ``=HYPERLINK(…)`` is
+    shown as text, not evaluated. In XLSX the result is a string cell, never a formula (openpyxl
+    stores a str starting with "=" as a formula). Anything but text — numbers (a negative one
+    too), dates, None — is returned unchanged. The one rule of every CSV and XLSX writer."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return "'" + value
+    return value
+
+
 def _cell_converter() -> Callable[[Any], Any]:
     """A value as a spreadsheet cell: Estonian yes/no, Tallinn local time without a zone (a
-    spreadsheet has none), numbers and dates typed, text for the rest."""
+    spreadsheet has none), numbers and dates typed, text (made ``inert``) for the rest."""
     yes, no = str(_("Yes")), str(_("No"))
 
     def plain(value: Any) -> Any:
         kind = type(value)
-        if value is None or kind is str or kind is int or kind is float or kind is Decimal or kind is dt.date:
+        if kind is str:
+            return inert(value)
+        if value is None or kind is int or kind is float or kind is Decimal or kind is dt.date:
             return value
         if kind is bool:
             return yes if value else no
@@ -82,7 +103,7 @@ def _cell_converter() -> Callable[[Any], Any]:
             return value.astimezone(TALLINN).replace(tzinfo=None)
         if isinstance(value, dt.date):
             return value
-        return str(value)
+        return inert(str(value))
 
     return plain
 
@@ -95,7 +116,7 @@ def _text_converter() -> Callable[[Any], str]:
     def text(value: Any) -> str:
         kind = type(value)
         if kind is str:
-            return value
+            return inert(value)
         if value is None:
             return ""
         if kind is int:
@@ -112,7 +133,7 @@ def _text_converter() -> Callable[[Any], str]:
             return value.strftime("%d.%m.%Y")
         if isinstance(value, (float, Decimal)):
             return str(value).replace(".", ",")
-        return str(value)
+        return str(value)  # text: already inert (plain)
 
     return text
 

@@ -21,6 +21,7 @@ from app import models as m
 from app.formatting import format_value
 from app.security import roles as r
 from app.services import accounts
+from app.services import exports as ex
 from app.validation import DomainValidationError
 from app.views.base import ScopedModelView
 from app.views.labels import LABELS
@@ -94,7 +95,7 @@ class DataAccessView(ScopedModelView):
         writer = csv.writer(buf, delimiter=";")
         writer.writerow([str(LABELS[c]) for c in self.list_columns])
         for row in rows:
-            writer.writerow([format_value(getattr(row, c)) for c in self.list_columns])
+            writer.writerow([ex.inert(format_value(getattr(row, c))) for c in self.list_columns])
         return Response(
             buf.getvalue(),
             mimetype="text/csv; charset=utf-8",

@@ -219,7 +219,7 @@ class OpenDataView(BaseView):
         writer = csv.writer(buf, lineterminator="\r\n")  # machine-readable: "," and "." decimals
         writer.writerow(list(st.OPEN_DATA_FIELDS.values()))
         for row in st.open_data(session, dataset):
-            writer.writerow(["" if v is None else v for v in row.values()])
+            writer.writerow(["" if v is None else ex.inert(v) for v in row.values()])
         name = f"kutseeksamid-{dataset or 'koik'}.csv"
         return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
