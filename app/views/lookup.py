@@ -5,21 +5,24 @@ Flask-AppBuilder fills a relation field with every row of the related table: an 
 relations to the LARGE tables (searched by text as in app.views.scale.TEXT_SEARCH) a form holds
 only the chosen record; Select2 asks ``/lookup/<table>?q=…`` for the 20 best matches in the user's
 scope as they type (static/js/lookup.js). The submitted id is looked up in the same scope, so a
-record out of scope is "not a valid choice", as with FAB's dropdowns.
+record out of scope is refused under the field ("no such record among those you may choose").
 """
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, jsonify, request, url_for
 from flask_appbuilder.fields import QuerySelectField
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import widgets
+from wtforms.validators import StopValidation
 
 from app import models as m
 from app.security.scoping import scoped
 from app.views.scale import TEXT_SEARCH
 
 LIMIT = 20
+NOT_AVAILABLE = _l("no such record among those you may choose")
 # Tables that grow with every graduate (standards and curricula, hundreds of rows, keep dropdowns).
 LARGE = (m.Person, m.Enrolment, m.Registration, m.Result, m.Decision, m.Certificate, m.ExamSession)
 TARGETS = {model.__tablename__: model for model in LARGE}
@@ -44,6 +47,13 @@ class LookupSelectField(QuerySelectField):
     def __init__(self, label=None, validators=None, model=None, **kwargs):
         super().__init__(label, validators, query_func=lambda: [], get_pk_func=lambda o: o.id, **kwargs)
         self.model = model
+
+    def pre_validate(self, form):
+        """A submitted id that is not a record the user may choose (another organisation's, or
+        none at all) is named as such, not as a missing value."""
+        if self._formdata and self._formdata != "__None" and self.data is None:
+            raise StopValidation(str(NOT_AVAILABLE))
+        super().pre_validate(form)
 
     def _get_object_list(self):
         if self._object_list is None:
