@@ -13,6 +13,7 @@ from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import Boolean, Date, DateTime, select
 from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Optional
 
 from app import audit
 from app.formatting import format_value
@@ -22,6 +23,7 @@ from app.validation import DomainValidationError
 from app.views.api_contract import ApiContractMixin
 from app.views.exports import ExportMixin
 from app.views.labels import LABELS
+from app.views.lookup import LARGE, LookupSelectField
 from app.views.render_cache import CachedSearchWidget
 from app.views.scale import ScaleInterface, text_relations
 from app.views.write_locks import SessionWriteLockMixin
@@ -130,10 +132,6 @@ def _boolean_fields(model: type, columns: list[str]) -> dict[str, Any]:
 
 def _lookup_fields(model: type, columns: list[str]) -> dict[str, Any]:
     """Relations to large tables as search-as-you-type fields (app.views.lookup)."""
-    from wtforms.validators import DataRequired, Optional
-
-    from app.views.lookup import LARGE, LookupSelectField
-
     fields = {}
     for name in text_relations(model, columns):
         rel = model.__mapper__.relationships[name]

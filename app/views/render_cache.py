@@ -22,15 +22,26 @@ from markupsafe import Markup
 RENDER_CACHE_SECONDS = 60.0
 
 
-def _cached(key: tuple, build: Callable[[], Any]) -> Any:
-    cache = current_app.extensions.setdefault("eks_render_cache", {})
+def kept(name: str, key: Any, build: Callable[[], Any], seconds: float,
+         keep: Callable[[Any], bool] = lambda value: True, size: int = 10_000) -> Any:
+    """``build()``, kept for ``seconds`` per ``key`` in this app's cache ``name`` (at most ``size``
+    entries) when ``keep(value)``; shared by the caches of pages and of list counts."""
+    cache = current_app.extensions.setdefault(name, {})
     now = time.monotonic()
     hit = cache.get(key)
-    if hit is None or now - hit[0] > current_app.config.get("RENDER_CACHE_SECONDS", RENDER_CACHE_SECONDS):
-        if len(cache) > 5000:  # bounded: one entry per user and screen at most
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    value = build()
+    if keep(value):
+        if len(cache) >= size:
             cache.clear()
-        hit = cache[key] = (now, build())
-    return hit[1]
+        cache[key] = (now, value)
+    return value
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    seconds = current_app.config.get("RENDER_CACHE_SECONDS", RENDER_CACHE_SECONDS)
+    return kept("eks_render_cache", key, build, seconds, size=5000)  # one entry per user and screen at most
 
 
 def cached_menu() -> Markup:

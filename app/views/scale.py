@@ -22,11 +22,10 @@
 from __future__ import annotations
 
 import re
-import time
 from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -37,6 +36,7 @@ from sqlalchemy.orm import selectinload
 
 from app import models as m
 from app.security.scoping import ScopeFilter
+from app.views.render_cache import kept
 
 COUNT_CAP = 10_000
 COUNT_CACHE_FROM, COUNT_CACHE_SECONDS = 1_000, 30.0
@@ -220,12 +220,14 @@ class ScaleInterface(SQLAInterface):
             options.append(option)
         return options
 
+    def _on_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
     def _plan_in_written_order(self, select_columns) -> None:
         """FAB joins every related table of dotted API columns ("person.id"): with ten outer joins
         PostgreSQL spends ~10 ms choosing a join order for a one-row query. Outer joins on primary
         keys are best in the order written; this transaction plans them so."""
-        if select_columns and any("." in c for c in select_columns) \
-                and self.session.get_bind().dialect.name == "postgresql":
+        if select_columns and any("." in c for c in select_columns) and self._on_postgresql():
             self.session.execute(text("SET LOCAL join_collapse_limit = 1"))
 
     def get(self, id, filters=None, select_columns=None, outer_default_load=False):
@@ -258,29 +260,25 @@ class ScaleInterface(SQLAInterface):
     def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
                        bypass_many_to_many=False, add_pk=False):
         column = self.obj.__table__.c.get(order_column) if order_column else None
-        if not _sort_after_filter.get() or column is None or self.session.get_bind().dialect.name != "postgresql":
+        if not _sort_after_filter.get() or column is None or not self._on_postgresql():
             return super().apply_order_by(query, order_column, order_direction, aliases_mapping,
                                           bypass_many_to_many, add_pk)
         direction = asc if order_direction == "asc" else desc
-        return query.order_by(direction(_unindexed(column)), direction(self.obj.id + 0))
+        return query.order_by(direction(_unindexed(column)), direction(_unindexed(self.obj.__table__.c.id)))
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
         limited = inner.with_entities(self.obj.__mapper__.primary_key[0]).order_by(None).limit(COUNT_CAP + 1).subquery()
         statement = select(func.count()).select_from(limited)
+
+        def count() -> CappedCount:
+            return CappedCount(self.session.execute(statement).scalar())
+
         key = statement._generate_cache_key()
-        key = (key.key, tuple(repr(b.effective_value) for b in key.bindparams)) if key else None
-        cache = current_app.extensions.setdefault("eks_count_cache", {}) if has_app_context() else {}
-        now = time.monotonic()
-        hit = cache.get(key)
-        if hit is not None and now - hit[0] < COUNT_CACHE_SECONDS:
-            return hit[1]
-        count = CappedCount(self.session.execute(statement).scalar())
-        if count >= COUNT_CACHE_FROM and key is not None:
-            if len(cache) > 10_000:
-                cache.clear()
-            cache[key] = (now, count)
-        return count
+        if key is None or not has_app_context():
+            return count()
+        key = (key.key, tuple(repr(b.effective_value) for b in key.bindparams))
+        return kept("eks_count_cache", key, count, COUNT_CACHE_SECONDS, keep=lambda c: c >= COUNT_CACHE_FROM)
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
