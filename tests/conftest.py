@@ -87,6 +87,8 @@ def db(app):
         tables = [t for t in sa.inspect(session.get_bind()).get_table_names() if t not in KEEP]
         session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         session.commit()
+        for cache in ("eks_count_cache", "eks_landmarks"):  # keyed by statement, not by data
+            app.extensions.pop(cache, None)
         yield session
         session.rollback()
 

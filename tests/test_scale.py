@@ -201,3 +201,76 @@ def test_a_form_does_not_accept_a_record_outside_the_scope_by_id(world, login, a
     assert r.status_code == 200 and "sellist kirjet teie valitavate hulgas ei ole" in r.get_data(as_text=True)
     with app.app_context():
         assert db.query(m.Registration).count() == before
+
+
+def _ids_shown(html: str, view: str) -> list[int]:
+    return [int(i) for i in re.findall(rf'href="/{view}/show/(\d+)"', html)]
+
+
+def test_deep_pages_seek_from_kept_page_boundaries_with_ties_in_either_direction(world, login, app, db, monkeypatch):
+    """A deep page keeps the sort keys of its boundaries; the next request for it, or for any later
+    page, seeks from the nearest one. Whatever the order of visits, every page shows what plain
+    offset paging shows, also where a page boundary cuts through rows with the same date."""
+    monkeypatch.setattr(scale, "COUNT_CAP", 40)
+    monkeypatch.setattr(scale, "DEFERRED_FROM", 3)
+    for _ in range(12):  # twelve certificates issued on one day: ties across page boundaries
+        _certificates(app, db, 1, world.ids["ab1"], world.ids["p1"], dt.date(2019, 6, 1))
+    _certificates(app, db, 30, world.ids["ab1"], world.ids["p1"], dt.date(2019, 5, 20))
+    registry = login("registry")
+    for direction in ("desc", "asc"):
+        with app.app_context():
+            expected = db.execute(text(f"SELECT id FROM certificate ORDER BY issue_date {direction}, id {direction}")
+                                  ).scalars().all()
+        assert len(expected) == 44
+        for page in (4, 4, 6, 2, 5, 1, 7, 3):
+            html = registry.get(f"/certificateview/list/?psize_CertificateView=5&page_CertificateView={page}"
+                                f"&_oc_CertificateView=issue_date&_od_CertificateView={direction}").get_data(as_text=True)
+            assert _ids_shown(html, "certificateview") == expected[page * 5:page * 5 + 5], f"{direction} page {page}"
+
+
+def test_an_awarding_bodys_deep_pages_of_persons_hold_only_its_own_in_order(world, login, app, db, monkeypatch):
+    """The person scope is probed per row on a page and hashed for a count: both give the same
+    persons, and a deep page seeking from a kept boundary never reaches another body's persons."""
+    monkeypatch.setattr(scale, "COUNT_CAP", 12)
+    monkeypatch.setattr(scale, "DEFERRED_FROM", 2)
+    with app.app_context():
+        people = db.execute(text("""
+            INSERT INTO person (first_name, last_name, birth_date)
+            SELECT 'Mari', 'Tamm-' || lpad(g::text, 2, '0'), DATE '2000-01-01' + g FROM generate_series(1, 30) g
+            RETURNING id""")).scalars().all()
+        db.commit()
+    for n, person in enumerate(people):  # every third person holds an ab2 certificate, the rest ab1
+        _certificates(app, db, 1, world.ids["ab2" if n % 3 == 0 else "ab1"], person, dt.date(2020, 1, 1) + dt.timedelta(n))
+    with app.app_context():
+        own = db.execute(text("""
+            SELECT id FROM person p WHERE EXISTS (SELECT FROM certificate c WHERE c.person_id = p.id AND c.awarding_body_id = :ab)
+               OR EXISTS (SELECT FROM enrolment e WHERE e.person_id = p.id AND e.awarding_body_id = :ab)
+            ORDER BY last_name, id"""), {"ab": world.ids["ab1"]}).scalars().all()
+    assert len(own) > 12  # above the cap: the count is capped and deep pages seek
+    ab1 = login("ab1")
+    assert _count_shown(ab1.get("/personview/list/").get_data(as_text=True)) == "üle 12"
+    for page in (2, 2, 1, 0):
+        html = ab1.get(f"/personview/list/?psize_PersonView=4&page_PersonView={page}").get_data(as_text=True)
+        assert _ids_shown(html, "personview") == own[page * 4:page * 4 + 4], f"page {page}"
+
+
+def test_a_search_is_counted_sorted_and_paged_from_one_pass_and_ends_with_an_empty_page(world, login, app, db,
+                                                                                    monkeypatch):
+    monkeypatch.setattr(scale, "COUNT_CAP", 20)
+    _certificates(app, db, 14, world.ids["ab1"], world.ids["p1"], dt.date(2018, 3, 1))
+    with app.app_context():
+        expected = db.execute(text("SELECT id FROM certificate WHERE holder_name ILIKE '%Šmidt%' "
+                                   "ORDER BY issue_date ASC, id ASC")).scalars().all()
+    assert len(expected) == 15
+    registry = login("registry")
+    url = "/certificateview/list/?_flt_2_holder_name=Šmidt&_oc_CertificateView=issue_date&_od_CertificateView=asc" \
+          "&psize_CertificateView=10&page_CertificateView={}"
+    first, second = (registry.get(url.format(p)).get_data(as_text=True) for p in (0, 1))
+    assert _count_shown(first) == "15" and _count_shown(second) == "15"
+    assert _ids_shown(first, "certificateview") + _ids_shown(second, "certificateview") == expected
+    past = registry.get(url.format(5))
+    assert past.status_code == 200 and _ids_shown(past.get_data(as_text=True), "certificateview") == []
+    # More matches than the cap: counted as "more than", still in order from the sort index.
+    monkeypatch.setattr(scale, "COUNT_CAP", 8)
+    capped = registry.get(url.format(0)).get_data(as_text=True)
+    assert _count_shown(capped) == "üle 8" and _ids_shown(capped, "certificateview") == expected[:10]

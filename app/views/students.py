@@ -13,17 +13,24 @@ ENROLMENT_FIELDS = [
 ]
 
 
-class EnrolmentView(ScopedModelView):
+class _EnrolmentScreens(ScopedModelView):
+    """What the enrolment screens share. FAB links every registered view that is an instance of a
+    related view's class, so ProblemView must not subclass EnrolmentView: a person's page would
+    get an extra "Probleemid" tab."""
+
     model = m.Enrolment
+    show_columns = ENROLMENT_FIELDS + ["school", "confirmed_at"]
+    base_order = ("expected_graduation", "desc")
+
+
+class EnrolmentView(_EnrolmentScreens):
     list_title = _l("Enrolments")
     list_columns = ["person", "curriculum", "school", "status", "expected_graduation", "awarding_body"]
     search_columns = [
         "person", "curriculum", "school", "status", "expected_graduation", "awarding_body",
         "candidate_confirmed", "study_language",
     ]
-    show_columns = ENROLMENT_FIELDS + ["school", "confirmed_at"]
     add_columns = edit_columns = ENROLMENT_FIELDS
-    base_order = ("expected_graduation", "desc")
 
 
 class PersonView(ScopedModelView):
@@ -36,11 +43,11 @@ class PersonView(ScopedModelView):
     related_views = [EnrolmentView, CertificateView]
 
 
-class ProblemView(EnrolmentView):
+class ProblemView(_EnrolmentScreens):
     """"Probleemid": graduates that could not be routed, with what to fix in EHIS."""
 
     list_title = _l("Problems")
     list_columns = ["person", "curriculum", "school", "expected_graduation", "routing_problem"]
     search_columns = ["curriculum", "school", "expected_graduation", "status"]
-    base_filters = EnrolmentView.base_filters + [["routing_problem", FilterNotEqual, None]]
+    base_filters = _EnrolmentScreens.base_filters + [["routing_problem", FilterNotEqual, None]]
     base_permissions = ["can_read"]
