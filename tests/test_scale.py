@@ -213,8 +213,10 @@ def test_deep_pages_seek_from_kept_page_boundaries_with_ties_in_either_direction
     offset paging shows, also where a page boundary cuts through rows with the same date."""
     monkeypatch.setattr(scale, "COUNT_CAP", 40)
     monkeypatch.setattr(scale, "DEFERRED_FROM", 3)
-    for _ in range(12):  # twelve certificates issued on one day: ties across page boundaries
-        _certificates(app, db, 1, world.ids["ab1"], world.ids["p1"], dt.date(2019, 6, 1))
+    ties = _certificates(app, db, 12, world.ids["ab1"], world.ids["p1"], dt.date(2019, 6, 1))
+    with app.app_context():  # twelve certificates issued on one day: ties across page boundaries
+        db.execute(text("UPDATE certificate SET issue_date = DATE '2019-06-01' WHERE id = ANY(:ids)"), {"ids": ties})
+        db.commit()
     _certificates(app, db, 30, world.ids["ab1"], world.ids["p1"], dt.date(2019, 5, 20))
     registry = login("registry")
     for direction in ("desc", "asc"):
@@ -245,6 +247,7 @@ def test_an_awarding_bodys_deep_pages_of_persons_hold_only_its_own_in_order(worl
         own = db.execute(text("""
             SELECT id FROM person p WHERE EXISTS (SELECT FROM certificate c WHERE c.person_id = p.id AND c.awarding_body_id = :ab)
                OR EXISTS (SELECT FROM enrolment e WHERE e.person_id = p.id AND e.awarding_body_id = :ab)
+               OR EXISTS (SELECT FROM assessor_assignment a WHERE a.person_id = p.id AND a.awarding_body_id = :ab)
             ORDER BY last_name, id"""), {"ab": world.ids["ab1"]}).scalars().all()
     assert len(own) > 12  # above the cap: the count is capped and deep pages seek
     ab1 = login("ab1")
