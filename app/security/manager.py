@@ -87,6 +87,21 @@ class EksSecurityManager(SecurityManager):
             cache[key] = self._role_permissions(key)
         return (permission_name, view_name) in cache[key]
 
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """A list page asks the same questions several times (the route, then each row button);
+        within a request, a signed-in user's are answered once. (An API request may verify its
+        token after a first check: its answers are not kept.)"""
+        from flask import g, has_request_context
+        from flask_login import current_user
+
+        if not has_request_context() or not current_user.is_authenticated:
+            return super().has_access(permission_name, view_name)
+        key = (current_user.get_id(), permission_name, view_name)
+        cache = g.setdefault("_eks_access", {})
+        if key not in cache:
+            cache[key] = super().has_access(permission_name, view_name)
+        return cache[key]
+
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """FAB reads the public role's permissions from the database on every check (twice per
         API request): once per request here."""

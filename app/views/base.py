@@ -317,7 +317,8 @@ class ScopedModelRestApi(ApiContractMixin, SessionWriteLockMixin, ModelRestApi):
     def get_headless(self, pk, **kwargs):
         response = super().get_headless(pk, **kwargs)
         if response.status_code == 200 and self.model.__personal_code__:
-            item = self.datamodel.get(pk, self._base_filters)
+            # The record FAB just read in scope is in the session: no second scoped query.
+            item = self.datamodel.session.get(self.model, pk)
             if item is not None:
                 audit.record_access(self.datamodel.session, item, "api")
         return response

@@ -44,6 +44,7 @@ class RegistrationView(RegistrationActions, ScopedModelView):
     ]
     formatters_columns = {"exam_starts_at": format_value}
     list_eager = ["enrolment.person", "enrolment.curriculum", "exam_session.standard", "exam_session.place_school"]
+    base_order = ("id", "desc")  # the latest registrations first
     related_views = [ResultView]
     # The API: status and the joint application are read-only there too (withdraw: its endpoint).
     api_overrides = {

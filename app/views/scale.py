@@ -8,8 +8,8 @@
   per statement and parameters, which include the user's scope: paging and sorting a long list
   count it once. Small counts are always exact and fresh.
 - Relations shown in a list are loaded for the whole page in one query each (selectinload), not
-  one query per row; a view names the nested ones its labels need (``list_eager``). Not joined
-  into the list query: with ten outer joins PostgreSQL would join whole tables before a search
+  one query per row; a view names the nested ones its labels need (``list_eager``), which are
+  joined into their parent's query (a few dozen rows by key). Not joined into the list query: with ten outer joins PostgreSQL would join whole tables before a search
   narrows them.
 - A search of at most COUNT_CAP rows is sorted after filtering (an ORDER BY no index
   matches), so that PostgreSQL does not walk a sort index past thousands of non-matching rows.
@@ -243,7 +243,8 @@ class ScaleInterface(SQLAInterface):
             model, option = self.obj, None
             for name in path.split("."):
                 attribute = getattr(model, name)
-                option = selectinload(attribute) if option is None else option.selectinload(attribute)
+                # the page's related rows by id in one query; theirs joined into that query
+                option = selectinload(attribute) if option is None else option.joinedload(attribute)
                 model = attribute.property.mapper.class_
             options.append(option)
         return options
@@ -321,7 +322,7 @@ class ScaleInterface(SQLAInterface):
         inner = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
         found = (inner.with_entities(key.label("id"), column.label("k")).order_by(None)
                  .limit(COUNT_CAP + 1).subquery())
-        direction = asc if order_direction == "asc" else desc  # unsorted lists: newest first
+        direction = asc if order_direction == "asc" else desc
         page_ids = self.session.execute(
             select(found.c.id, func.count().over()).order_by(direction(found.c.k), direction(found.c.id))
             .limit(page_size).offset(page * page_size)).all()
@@ -376,7 +377,7 @@ class ScaleInterface(SQLAInterface):
               select_columns=None, outer_default_load=False):
         self._plan_in_written_order(select_columns)
         searched = filters is not None and any(not isinstance(f, ScopeFilter) for f in filters.filters)
-        column = self._sort_column(order_column) if order_column else self.obj.__table__.c.id
+        column = self._sort_column(order_column)  # without one, the view's own order applies
         if searched and column is not None and not select_columns and page_size and self._on_postgresql():
             found = self._search_page(filters, column, order_direction, page or 0, page_size)
             if found is not None:
