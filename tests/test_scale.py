@@ -277,3 +277,11 @@ def test_a_search_is_counted_sorted_and_paged_from_one_pass_and_ends_with_an_emp
     monkeypatch.setattr(scale, "COUNT_CAP", 8)
     capped = registry.get(url.format(0)).get_data(as_text=True)
     assert _count_shown(capped) == "üle 8" and _ids_shown(capped, "certificateview") == expected[:10]
+
+
+def test_a_persons_page_shows_its_enrolments_and_certificates_tabs_only(world, login):
+    """FAB links every view that is an instance of a related view's class: the problems list
+    must not appear as a third tab beside the person's enrolments and certificates."""
+    html = login("registry").get(f"/personview/show/{world.ids['p1']}").get_data(as_text=True)
+    tabs = re.findall(r'<a href="#[^"]*"[^>]*data-toggle="tab">\s*([^<]+?)\s*<', html)
+    assert tabs == ["Üksikasjad", "Õppimised", "Kutsetunnistused"]
