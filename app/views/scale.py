@@ -9,8 +9,8 @@
   count it once. Small counts are always exact and fresh.
 - Relations shown in a list are loaded for the whole page in one query each (selectinload), not
   one query per row; a view names the nested ones its labels need (``list_eager``), which are
-  joined into their parent's query (a few dozen rows by key). Not joined into the list query: with ten outer joins PostgreSQL would join whole tables before a search
-  narrows them.
+  joined into their parent's query (a few dozen rows by key). Not joined into the list query:
+  with ten outer joins PostgreSQL would join whole tables before a search narrows them.
 - A search of at most COUNT_CAP rows is sorted after filtering (an ORDER BY no index
   matches), so that PostgreSQL does not walk a sort index past thousands of non-matching rows.
 - A search is filtered once: one statement counts its rows (up to the cap), sorts them and
@@ -367,22 +367,22 @@ class ScaleInterface(SQLAInterface):
         are a few in every hundred, and row 10 000 of them lies 140 000 index entries deep."""
         table = self.obj.__table__
         column = self._sort_column(order_column)
-        base = self.apply_all(self.session.query(table.c.id), filters, order_column, order_direction)
         offset = page * page_size
         # NULLs sort last ascending: a seek past a key would skip them, so nullable columns seek
         # only in descending order (NULLs first, before any landmark; None is never one).
         seekable = column is not None and (not column.nullable or order_direction != "asc")
+        base = self.apply_all(self.session.query(table.c.id, *([column] if seekable else [])),
+                              filters, order_column, order_direction)
         key = _statement_key(base.statement) if seekable else None
         if key is None:
-            return [i for (i,) in base.offset(offset).limit(page_size)]
+            return [row[0] for row in base.offset(offset).limit(page_size)]
         marks = kept("eks_landmarks", key, dict, LANDMARK_SECONDS)
         start = max((o for o in marks if o <= offset), default=0)
-        query = self.session.query(table.c.id, column)
+        query = base
         if start:
             after = tuple_(column, table.c.id)
             mark = tuple_(*(literal(v, type_=c.type) for v, c in zip(marks[start], (column, table.c.id), strict=True)))
-            query = query.filter(after > mark if order_direction == "asc" else after < mark)
-        query = self.apply_all(query, filters, order_column, order_direction)
+            query = base.filter(after > mark if order_direction == "asc" else after < mark)
         skip = offset - start
         rows = query.offset(skip - 1 if skip else 0).limit(page_size + (1 if skip else 0)).all()
         if skip and rows:
