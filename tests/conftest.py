@@ -32,7 +32,7 @@ BASE_CONFIG = {
 }
 # Tables that survive between tests: the migration state and roles and permissions.
 KEEP = {"alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view",
-        "ab_role", "ab_permission_view_role"}
+        "ab_role", "ab_permission_view_role", "security_stamp"}
 
 
 def _recreate_database(create: bool = True) -> None:

@@ -23,9 +23,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def fk(target: str, nullable: bool = True, ondelete: str | None = None, **kw: Any):
-    """A foreign key column that is always indexed (PostgreSQL does not index FKs itself)."""
-    return mapped_column(ForeignKey(target, ondelete=ondelete), index=True, nullable=nullable, **kw)
+def fk(target: str, nullable: bool = True, ondelete: str | None = None, index: bool = True, **kw: Any):
+    """A foreign key column, indexed (PostgreSQL does not index FKs itself) unless a composite
+    index of the table leads with it."""
+    return mapped_column(ForeignKey(target, ondelete=ondelete), index=index, nullable=nullable, **kw)
 
 
 def created_at():

@@ -64,9 +64,11 @@ class Enrolment(DomainModel):
     __personal_code__ = "person.isikukood"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = fk("person.id", nullable=False)
+    # person, school and awarding body are indexed by the unique key and the (owner, person)
+    # indexes above, which lead with them
+    person_id: Mapped[int] = fk("person.id", nullable=False, index=False)
     curriculum_id: Mapped[int] = fk("curriculum.id", nullable=False)
-    school_id: Mapped[int] = fk("school.id", nullable=False)
+    school_id: Mapped[int] = fk("school.id", nullable=False, index=False)
     study_language: Mapped[str | None] = mapped_column(String(2))
     study_form: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30), default="oppimas", nullable=False)
@@ -74,7 +76,7 @@ class Enrolment(DomainModel):
     graduation_date: Mapped[dt.date | None] = mapped_column(Date)
     # Routing: the standard version and the awarding body this graduate is a candidate for.
     standard_id: Mapped[int | None] = fk("occupational_standard.id")
-    awarding_body_id: Mapped[int | None] = fk("awarding_body.id")
+    awarding_body_id: Mapped[int | None] = fk("awarding_body.id", index=False)
     routing_problem: Mapped[str | None] = mapped_column(Text)
     # Joint application (ühistaotlus) confirmed by the school.
     candidate_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

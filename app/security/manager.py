@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, ValidationError
 from app import validation as v
 from app.formatting import format_value
 from app.security import roles as r
+from app.security import stamp
 from app.security.models import EksUser
 from app.views.labels import LABELS
 
@@ -74,18 +75,27 @@ class EksSecurityManager(SecurityManager):
         jwt_manager.invalid_token_loader(lambda reason: (jsonify(msg=reason), 401))
         return jwt_manager
 
+    def load_user(self, pk):
+        """The user with the security stamp in one query (app.security.stamp)."""
+        user = stamp.load_user(self.session, self.user_model, int(pk))
+        return user if user is not None and user.is_active else None
+
+    def get_user_roles(self, user) -> list:
+        """A signed-in user's roles (their own and their groups'), kept while the stamp stands."""
+        if not user.is_authenticated:
+            return super().get_user_roles(user)
+        return stamp.kept("roles", user.id, lambda: [
+            stamp.RoleRef(role.id, role.name) for role in super(EksSecurityManager, self).get_user_roles(user)])
+
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: list[int]) -> bool:
         """FAB asks the database once per check, and a page's menu alone makes about forty checks:
-        within a request, read all the permissions of the user's roles once and answer from them."""
-        from flask import g, has_request_context
+        all the permissions of the user's roles are read once and kept while the stamp stands."""
+        from flask import has_request_context
 
         if not has_request_context() or not role_ids:
             return super().exist_permission_on_roles(view_name, permission_name, role_ids)
-        cache = g.setdefault("_eks_permissions", {})
         key = tuple(sorted(role_ids))
-        if key not in cache:
-            cache[key] = self._role_permissions(key)
-        return (permission_name, view_name) in cache[key]
+        return (permission_name, view_name) in stamp.kept("permissions", key, lambda: self._role_permissions(key))
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """A list page asks the same questions several times (the route, then each row button);

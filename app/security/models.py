@@ -1,8 +1,9 @@
 """The user model: FAB's user plus the isikukood and the organisation a scoped user acts for."""
 from __future__ import annotations
 
+from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.organisations import AwardingBody, School
@@ -20,3 +21,13 @@ class EksUser(User):
 
     awarding_body: Mapped[AwardingBody | None] = relationship(foreign_keys=[awarding_body_id])
     school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+
+
+class SecurityStamp(Model):
+    """One row: a number raised by database triggers on every change to roles, groups and
+    permissions (migration 0007); app.security.stamp keeps users' roles while it stands still."""
+
+    __tablename__ = "security_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import exists, false, literal, or_, select, true
 
@@ -52,8 +52,8 @@ def current_user() -> Any:
 
 
 def role_names(user: Any) -> set[str]:
-    """The user's role names, read once per request: a commit (the data-access log) expires the
-    user, and every scoped query after it would load the roles again."""
+    """The user's role names (their own and their groups'), read once per request: a commit (the
+    data-access log) expires the user, and every scoped query after it would load them again."""
     if not user:
         return set()
     if not has_request_context():
@@ -61,7 +61,7 @@ def role_names(user: Any) -> set[str]:
     cache = g.setdefault("_eks_role_names", {})
     key = id(user)
     if key not in cache:
-        cache[key] = {role.name for role in getattr(user, "roles", [])}
+        cache[key] = {role.name for role in current_app.appbuilder.sm.get_user_roles(user)}
     return cache[key]
 
 

@@ -45,7 +45,8 @@ def _cached(key: tuple, build: Callable[[], Any]) -> Any:
 
 
 def cached_menu() -> Markup:
-    roles = tuple(sorted(role.id for role in current_user.roles)) if current_user.is_authenticated else ()
+    roles = (tuple(sorted(role.id for role in current_app.appbuilder.sm.get_user_roles(current_user)))
+             if current_user.is_authenticated else ())
     return _cached(("menu", roles, str(get_locale())), lambda: Markup(
         render_template("eks/navbar_menu_uncached.html", menu=current_app.appbuilder.menu)))
 

@@ -54,7 +54,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.orm import aliased as sqla_aliased
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import models as m
 from app.security.scoping import ScopeFilter, set_wise
@@ -263,8 +263,12 @@ class ScaleInterface(SQLAInterface):
             model, option = self.obj, None
             for name in path.split("."):
                 attribute = getattr(model, name)
-                # the page's related rows by id in one query; theirs joined into that query
-                option = selectinload(attribute) if option is None else option.joinedload(attribute)
+                # a page's many-to-one relations joined into its query; a collection's rows by id in
+                # one query each, theirs joined into that query
+                if option is None:
+                    option = selectinload(attribute) if attribute.property.uselist else joinedload(attribute)
+                else:
+                    option = option.joinedload(attribute)
                 model = attribute.property.mapper.class_
             options.append(option)
         return options
