@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import g, has_app_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.models.base import DomainModel, utcnow
 from app.models.operations import AuditEvent, DataAccess
@@ -222,4 +222,12 @@ def record_access(session: Session, obj: DomainModel, channel: str) -> None:
             "entity_id": obj.id,
         },
     )
-    session.commit()
+    # Committed at once (the view is logged even if rendering fails), without expiring what the
+    # request has loaded: the page would otherwise read the record, its relations and the user
+    # again, the same rows, five queries more.
+    real = session() if isinstance(session, scoped_session) else session
+    expire, real.expire_on_commit = real.expire_on_commit, False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = expire

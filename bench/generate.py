@@ -187,11 +187,18 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
             SELECT g, pg_temp.ik(
                        (CASE WHEN d < date '2000-01-01' THEN 3 ELSE 5 END + g % 2)::text
                        || to_char(d, 'YYMMDD') || lpad(((g / 20000) % 1000)::text, 3, '0')),
-                   d, CASE WHEN g % 2 = 1 THEN (:female)[1 + (g / 2) % cardinality(:female)]
-                           ELSE (:male)[1 + (g / 2) % cardinality(:male)] END,
-                   (:surnames)[1 + (g::bigint * 7919) % cardinality(:surnames)]
-                   || CASE WHEN g % 23 = 0 THEN '-' || (:surnames)[1 + (g / 23) % cardinality(:surnames)] ELSE '' END
-            FROM generate_series(1, :P) AS g, LATERAL (SELECT date '1965-01-01' + (g % 20000) AS d) AS b
+                   d, CASE WHEN g % 2 = 1 THEN (:female)[1 + h.f % cardinality(:female)]
+                           ELSE (:male)[1 + h.f % cardinality(:male)] END
+                   || CASE WHEN h.f2 % 10 = 0 THEN ' ' || CASE WHEN g % 2 = 1
+                           THEN (:female)[1 + h.f2 / 10 % cardinality(:female)]
+                           ELSE (:male)[1 + h.f2 / 10 % cardinality(:male)] END ELSE '' END,
+                   (:surnames)[1 + h.s % cardinality(:surnames)]
+                   || CASE WHEN h.s2 % 25 = 0 THEN '-' || (:surnames)[1 + h.s2 / 25 % cardinality(:surnames)] ELSE '' END
+            FROM generate_series(1, :P) AS g, LATERAL (SELECT date '1965-01-01' + (g % 20000) AS d) AS b,
+                 -- given names and surname chosen independently (multiplicative hashes modulo the
+                 -- largest primes below 2^32): a full name repeats ~25 times in 500,000, not ~1,000
+                 LATERAL (SELECT (g::bigint * 2654435761) % 4294967291 AS f, (g::bigint * 2246822519) % 4294967279 AS s,
+                                 (g::bigint * 3266489917) % 4294967231 AS f2, (g::bigint * 668265263) % 4294967197 AS s2) AS h
         """, {**p, **_name_lists()})
         step(f"{enrolments} enrolments", """
             INSERT INTO enrolment (id, person_id, curriculum_id, school_id, study_language, study_form, status,

@@ -285,3 +285,48 @@ def test_a_persons_page_shows_its_enrolments_and_certificates_tabs_only(world, l
     html = login("registry").get(f"/personview/show/{world.ids['p1']}").get_data(as_text=True)
     tabs = re.findall(r'<a href="#[^"]*"[^>]*data-toggle="tab">\s*([^<]+?)\s*<', html)
     assert tabs == ["Üksikasjad", "Õppimised", "Kutsetunnistused"]
+
+
+def test_lookup_labels_come_with_the_matches(world, login, app, db):
+    """A lookup's labels name the person and the exam (standard and day), and the queries it
+    makes do not grow with the number of matches (no query per label)."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from app import models as m
+
+    registry = login("registry")
+    statements = []
+
+    def count(*_):
+        statements.append(1)
+
+    engine = app.appbuilder.session.get_bind()
+
+    def queries(path):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            results = registry.get(path).json["results"]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return results, len(statements)
+
+    queries("/lookup/registration?q=Šmidt")  # the user's roles and permissions are kept from now on
+    one, few_queries = queries("/lookup/registration?q=Šmidt")
+    assert [r["text"] for r in one] == ["Õnne-Liis Šmidt – Kokk, tase 4 (10465773) 10.06.2026"]
+    with app.app_context():
+        for day in (11, 12, 13):  # three more exam sessions of another standard, Šmidt in each
+            start = dt.datetime(2026, 6, day, 9, 0, tzinfo=dt.UTC)
+            session = m.ExamSession(awarding_body_id=world.ids["ab2"], standard_id=world.ids["s2"], starts_at=start,
+                                    ends_at=start + dt.timedelta(hours=6), capacity=10, status="published",
+                                    place_address="Kutse 1, Jõhvi")
+            db.add(m.Registration(exam_session=session, enrolment=db.get(m.Enrolment, world.ids["e1"]),
+                                  exam_language="et"))
+        db.commit()
+    four, more_queries = queries("/lookup/registration?q=Šmidt")
+    assert sorted(r["text"] for r in four) == [
+        "Õnne-Liis Šmidt – Juuksur, tase 4 (10884560) 11.06.2026", "Õnne-Liis Šmidt – Juuksur, tase 4 (10884560) 12.06.2026",
+        "Õnne-Liis Šmidt – Juuksur, tase 4 (10884560) 13.06.2026", "Õnne-Liis Šmidt – Kokk, tase 4 (10465773) 10.06.2026"]
+    assert more_queries == few_queries

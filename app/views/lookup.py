@@ -19,13 +19,22 @@ from wtforms.validators import StopValidation
 
 from app import models as m
 from app.security.scoping import scoped
-from app.views.scale import TEXT_SEARCH
+from app.views.scale import TEXT_SEARCH, eager_path
 
 LIMIT = 20
 NOT_AVAILABLE = _l("no such record among those you may choose")
 # Tables that grow with every graduate (standards and curricula, hundreds of rows, keep dropdowns).
 LARGE = (m.Person, m.Enrolment, m.Registration, m.Result, m.Decision, m.Certificate, m.ExamSession)
 TARGETS = {model.__tablename__: model for model in LARGE}
+# What each model's label (__repr__) reads: loaded with the matches, not one query per match.
+_VIA_REGISTRATION = ("enrolment.person", "exam_session.standard")
+LABEL_RELATIONS = {
+    m.Enrolment: ("person", "curriculum"),
+    m.ExamSession: ("standard",),
+    m.Registration: _VIA_REGISTRATION,
+    m.Result: tuple(f"registration.{path}" for path in _VIA_REGISTRATION),
+    m.Decision: tuple(f"registration.{path}" for path in _VIA_REGISTRATION),
+}
 
 
 def _session():
@@ -76,8 +85,9 @@ def lookup(table: str):
     ids = TEXT_SEARCH[model][0](text)
     if text.isdigit() and len(text) <= 9:
         ids = ids.union(select(model.id).where(model.id == int(text)))
-    query = scoped(select(model).where(model.id.in_(ids)), model).order_by(model.id.desc()).limit(LIMIT)
-    return jsonify(results=[{"id": str(o.id), "text": str(o)} for o in _session().execute(query).scalars()])
+    query = (scoped(select(model).where(model.id.in_(ids)), model).order_by(model.id.desc()).limit(LIMIT)
+             .options(*(eager_path(model, path) for path in LABEL_RELATIONS.get(model, ()))))
+    return jsonify(results=[{"id": str(o.id), "text": str(o)} for o in _session().execute(query).unique().scalars()])
 
 
 def init_app(app: Flask) -> None:

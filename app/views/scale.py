@@ -244,6 +244,20 @@ def _unindexed(column):
         return column + 0
     return column
 
+def eager_path(model, path: str):
+    """The loader option for a dotted relation path ("enrolment.person"): many-to-one relations
+    joined into the query; a collection's rows by id in one query, theirs joined into that one."""
+    option = None
+    for name in path.split("."):
+        attribute = getattr(model, name)
+        if option is None:
+            option = selectinload(attribute) if attribute.property.uselist else joinedload(attribute)
+        else:
+            option = option.joinedload(attribute)
+        model = attribute.property.mapper.class_
+    return option
+
+
 class ScaleInterface(SQLAInterface):
     """SQLAInterface with capped counts and eager-loaded list relations; for screens also the
     text search of large relations (``text_search=True``)."""
@@ -258,20 +272,7 @@ class ScaleInterface(SQLAInterface):
         self.list_eager: list[str] = []
 
     def eager_options(self) -> list:
-        options = []
-        for path in self.list_eager:
-            model, option = self.obj, None
-            for name in path.split("."):
-                attribute = getattr(model, name)
-                # a page's many-to-one relations joined into its query; a collection's rows by id in
-                # one query each, theirs joined into that query
-                if option is None:
-                    option = selectinload(attribute) if attribute.property.uselist else joinedload(attribute)
-                else:
-                    option = option.joinedload(attribute)
-                model = attribute.property.mapper.class_
-            options.append(option)
-        return options
+        return [eager_path(self.obj, path) for path in self.list_eager]
 
     def _on_postgresql(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
