@@ -114,15 +114,17 @@ class EksSecurityManager(SecurityManager):
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """FAB reads the public role's permissions from the database on every check (twice per
-        API request): once per request here."""
-        from flask import g, has_request_context
+        API request): kept while the stamp stands."""
+        from flask import has_request_context
 
         if not has_request_context():
             return super().is_item_public(permission_name, view_name)
-        if "_eks_public_permissions" not in g:
+
+        def build() -> set[tuple[str, str]]:
             role = self.find_role(self.auth_role_public)
-            g._eks_public_permissions = self._role_permissions((role.id,)) if role else set()
-        return (permission_name, view_name) in g._eks_public_permissions
+            return self._role_permissions((role.id,)) if role else set()
+
+        return (permission_name, view_name) in stamp.kept("public", None, build, session=self.session)
 
     def _role_permissions(self, role_ids: tuple[int, ...]) -> set[tuple[str, str]]:
         from flask_appbuilder.security.sqla.models import assoc_permissionview_role

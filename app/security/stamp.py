@@ -36,10 +36,15 @@ def load_user(session, model, pk: int) -> Any | None:
     return user
 
 
-def kept(kind: str, key: Any, build: Callable[[], Any]) -> Any:
-    """``build()`` kept under the stamp read with this request's user; built afresh when there is
-    none (no request, no signed-in user, the stamp row missing)."""
-    version = g.get("_eks_security_version") if has_request_context() else None
+def kept(kind: str, key: Any, build: Callable[[], Any], session=None) -> Any:
+    """``build()`` kept under the stamp read with this request's user (or read now with
+    ``session``, before any user is known); built afresh when there is none (no request, no
+    signed-in user, the stamp row missing)."""
+    if not has_request_context():
+        return build()
+    if session is not None and "_eks_security_version" not in g:
+        g._eks_security_version = session.execute(select(_VERSION)).scalar()
+    version = g.get("_eks_security_version")
     if version is None:
         return build()
     store = current_app.extensions.get("eks_security")
