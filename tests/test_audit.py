@@ -189,3 +189,19 @@ def test_registry_downloads_one_persons_access_history(app, world, db, login):
 
     assert login("registry").get("/dataaccessview/person.csv").status_code == 400
     assert login("ab1").get(f"/dataaccessview/person.csv?isikukood={CODES['p1']}").status_code == 403
+
+
+def test_audit_lists_show_the_newest_first(app, world, login, db):
+    """The audit trail and the data-access log open on the latest entries."""
+    admin = login("admin")
+    for person in ("p1", "p2"):  # two views of personal data, p2's last
+        assert admin.get(f"/personview/show/{world.ids[person]}").status_code == 200
+    log = admin.get("/dataaccessview/list/").get_data(as_text=True)
+    assert log.index(CODES["p2"]) < log.index(CODES["p1"])
+    with app.app_context(), acting_as("test"):
+        for name in ("Esimene", "Teine"):  # two changes, "Teine" last
+            db.get(m.Person, world.ids["pa"]).first_name = name
+            db.commit()
+    trail = admin.get("/auditeventview/list/").get_data(as_text=True)
+    # newest first: "Esimene → Teine", then "Ants → Esimene", then the world being built
+    assert trail.index("Teine") < trail.index("Ants")

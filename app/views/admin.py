@@ -65,7 +65,9 @@ class AuditEventView(ScopedModelView):
     search_columns = ["at", "actor", "entity", "entity_id", "action", "subject_isikukood"]
     show_columns = list_columns
     base_permissions = READ_ONLY
-    base_order = ("at", "desc")
+    # newest first by the primary key (written in time order): each import adds hundreds of
+    # thousands of rows, and sorting them all by time for the first page took 56 ms per 200,000
+    base_order = ("id", "desc")
     formatters_columns = {
         "changes": format_changes,
     }
@@ -78,7 +80,7 @@ class DataAccessView(ScopedModelView):
     search_columns = ["at", "actor", "isikukood", "channel", "entity"]
     show_columns = list_columns
     base_permissions = READ_ONLY
-    base_order = ("at", "desc")
+    base_order = ("id", "desc")  # newest first, as the audit events
 
     @expose("/person.csv")
     @has_access
