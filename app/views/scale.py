@@ -304,10 +304,12 @@ class ScaleInterface(SQLAInterface):
         return self.session.get_bind().dialect.name == "postgresql"
 
     def _plan_in_written_order(self, select_columns) -> None:
-        """FAB joins every related table of dotted API columns ("person.id"): with ten outer joins
-        PostgreSQL spends ~10 ms choosing a join order for a one-row query. Outer joins on primary
-        keys are best in the order written; this transaction plans them so."""
-        if select_columns and any("." in c for c in select_columns) and self._on_postgresql():
+        """FAB joins every related table of dotted API columns ("person.id"), and a list page joins
+        the relations it shows (eager_path): with six to ten outer joins PostgreSQL spends 4-10 ms
+        choosing a join order for a query that runs in one or two. Outer joins on primary keys are
+        best in the order written; this transaction plans them so."""
+        dotted = select_columns and any("." in c for c in select_columns)
+        if (dotted or (not select_columns and self.list_eager)) and self._on_postgresql():
             self.session.execute(text("SET LOCAL join_collapse_limit = 1"))
 
     def get(self, id, filters=None, select_columns=None, outer_default_load=False):
