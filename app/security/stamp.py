@@ -32,8 +32,13 @@ def load_user(session, model, pk: int) -> Any | None:
         return None
     user, version = row
     if has_request_context():
-        g._eks_security_version = version
+        _remember(version)
     return user
+
+
+def _remember(version: int | None) -> None:
+    """The stamp this request's kept values are read and stored under."""
+    g._eks_security_version = version
 
 
 def kept(kind: str, key: Any, build: Callable[[], Any], session=None) -> Any:
@@ -43,7 +48,7 @@ def kept(kind: str, key: Any, build: Callable[[], Any], session=None) -> Any:
     if not has_request_context():
         return build()
     if session is not None and "_eks_security_version" not in g:
-        g._eks_security_version = session.execute(select(_VERSION)).scalar()
+        _remember(session.execute(select(_VERSION)).scalar())
     version = g.get("_eks_security_version")
     if version is None:
         return build()

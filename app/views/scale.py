@@ -270,6 +270,7 @@ def _unindexed(column):
         return column + 0
     return column
 
+
 def eager_path(model, path: str):
     """The loader option for a dotted relation path ("enrolment.person"): many-to-one relations
     joined into the query; a collection's rows by id in one query, theirs joined into that one."""
