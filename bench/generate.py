@@ -42,10 +42,11 @@ OCCUPATIONS = ["Kokk", "Juuksur", "Keevitaja", "Elektrik", "Tisler", "Kelner", "
                "Logistik", "Müüja", "Mehhatroonik", "Hooldustöötaja", "Metsur", "IT-tehnik", "Lapsehoidja"]
 LEVELS = [2, 3, 3, 4, 4, 4, 4, 4, 5, 5]  # EKR level of standard i: LEVELS[i % 10]
 LEVEL_CODE = {2: 421, 3: 431, 4: 442, 5: 452}
-BULK_TABLES = ["person", "enrolment", "exam_session", "registration", "result", "decision", "certificate"]
-DOMAIN_TABLES = ["certificate", "decision", "result", "registration", "exam_session", "enrolment", "person",
-                 "curriculum_standard_link", "curriculum", "school", "committee_member", "qualification_committee",
-                 "awarding_right", "awarding_body", "occupational_standard"]
+BULK_TABLES = ["person", "enrolment", "exam_session", "assessor_assignment", "registration", "result", "decision",
+               "certificate"]
+DOMAIN_TABLES = ["certificate", "decision", "result", "registration", "assessor_assignment", "exam_session",
+                 "enrolment", "person", "curriculum_standard_link", "curriculum", "school", "committee_member",
+                 "qualification_committee", "awarding_right", "awarding_body", "occupational_standard"]
 SESSIONS_FROM = dt.date(2016, 2, 1)
 GRADUATION_FROM = dt.date(2016, 1, 1)
 HISTORY_FROM = dt.date(2001, 1, 1)  # 25 years of certificates up to 2026
@@ -164,8 +165,8 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
 
     with engine.begin() as conn:
         if reset:  # users with an organisation go too (CASCADE): create_users() adds the bench users again
-            conn.execute(sa.text(f"TRUNCATE {', '.join(DOMAIN_TABLES)}, stat_summary, open_data_stat, stat_refresh "
-                                 "RESTART IDENTITY CASCADE"))
+            conn.execute(sa.text(f"TRUNCATE {', '.join(DOMAIN_TABLES)}, awarding_body_person, stat_summary, "
+                                 "open_data_stat, stat_refresh RESTART IDENTITY CASCADE"))
         indexes = _secondary_indexes(conn, BULK_TABLES)
         for name, _ in indexes:
             conn.execute(sa.text(f'DROP INDEX "{name}"'))
@@ -221,6 +222,18 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
                  LATERAL (SELECT ((k - 1) % :S) + 1 AS s, (k - 1) / :S AS j) AS a,
                  LATERAL (SELECT (:sessions_from + (j * :span / GREATEST((:X + :S - 1) / :S, 1)) + (k % 40))
                                  + time '07:00' AS start) AS b
+        """, p)
+        # Assessment committees: a chair and two members from a pool of 50 assessors per awarding
+        # body (persons at the end of the range), so that an awarding body's person scope has its
+        # assessors to probe as well, as in real use.
+        step("assessment committees", """
+            INSERT INTO assessor_assignment (id, exam_session_id, awarding_body_id, person_id, role, representation,
+                                             employer_name)
+            SELECT x.id * 3 - 2 + r, x.id, x.awarding_body_id,
+                   :P - ((x.awarding_body_id - 1) * 50 + (x.id * 7 + r * 17) % 50),
+                   CASE WHEN r = 0 THEN 'chair' ELSE 'member' END, (ARRAY['employer', 'employee', 'teacher'])[r + 1],
+                   CASE WHEN r = 0 THEN 'Ettevõte ' || x.awarding_body_id || ' OÜ' END
+            FROM exam_session x, generate_series(0, 2) AS r
         """, p)
         step("registrations", """
             INSERT INTO registration (id, exam_session_id, enrolment_id, awarding_body_id, school_id, status,
@@ -281,6 +294,13 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
                                  :history_from + ((g::bigint * 13) % 9125)::int AS day) AS a
             JOIN person p ON p.id = a.pid
         """, p)
+        # what the triggers of migration 0009 keep (they do not fire while loading as a replica)
+        step("awarding bodies' persons", """
+            INSERT INTO awarding_body_person (awarding_body_id, person_id)
+            SELECT awarding_body_id, person_id FROM enrolment WHERE awarding_body_id IS NOT NULL
+            UNION SELECT awarding_body_id, person_id FROM certificate
+            UNION SELECT awarding_body_id, person_id FROM assessor_assignment
+        """)
         for table in DOMAIN_TABLES:
             conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))

@@ -16,7 +16,9 @@ Each round, from scratch:
    PostgreSQL backends' CPU are measured;
 5. times a PostgreSQL ``COPY FROM STDIN`` of the same rows (persons + enrolments) into fresh
    tables with the same columns, indexes and constraints (``LIKE … INCLUDING ALL`` plus the
-   same foreign keys, the person one pointing at the copy), and prints import time / COPY time;
+   same foreign keys, the person one pointing at the copy), and prints import time / COPY time,
+   and the ceiling: the graduates/s that even an import doing nothing but that COPY could reach
+   here, given the CPU the worker and the simulator spent fetching and reading the pages;
 6. inserts ``--certificates`` certificates in status ready (a right valid on the issue date,
    a signer from the body's kutsekomisjon, imported persons' valid personal codes) and times
    ``register_export`` against the Kutseregister simulator in a fresh worker process.
@@ -553,6 +555,14 @@ def one_round(args, number: int) -> dict:
 
 # --------------------------------------------------------------------------- report
 
+def ceiling_seconds(r: dict) -> float:
+    """The least time any import could take on this machine in this run: the CPU of a bare COPY of
+    the rows (no lookups, routing or audit rows) plus the CPU the worker and the simulator spent
+    fetching and reading them, spread over every core with nothing else running."""
+    imp = r["import"]
+    return (r["copy"]["copy_cpu"] + imp["worker_cpu"] + imp["sim_cpu"]) / (os.cpu_count() or 1)
+
+
 def figures(r: dict) -> dict:
     imp = r["import"]
     f = {
@@ -562,6 +572,7 @@ def figures(r: dict) -> dict:
         "copy_s": r["copy"]["copy_seconds"],
         "copy_ratio": imp["seconds"] / r["copy"]["copy_seconds"],
         "pg_cpu_ratio": imp["pg_cpu"] / max(r["copy"]["copy_cpu"], 0.01),
+        "ceiling_per_s": imp["done"] / ceiling_seconds(r),
         "import_peak_mb": imp["peak_rss_mb"],
         "import_cpu": f'{imp["worker_cpu"]:.1f} / {imp["pg_cpu"]:.1f} / {imp["sim_cpu"]:.1f}',
         "load": r["load_import"],
@@ -587,6 +598,7 @@ COLUMNS = (
     ("copy_s", "COPY s", "{:.2f}"),
     ("copy_ratio", "import/COPY", "{:.1f}"),
     ("pg_cpu_ratio", "PG CPU import/COPY", "{:.1f}"),
+    ("ceiling_per_s", "ceiling graduates/s", "{:,.0f}"),
     ("import_peak_mb", "import peak MB", "{:.0f}"),
     ("import_cpu", "import CPU s worker/pg/sim", "{}"),
     ("certificates", "certificates", "{:,}"),
@@ -670,6 +682,9 @@ def details(r: dict) -> str:
         f"({imp['pg_backends']}), simulator {imp['sim_cpu']:.1f} s; load {r['load_import']}",
         f"  COPY: {r['copy']['copy_persons']:,} persons + {r['copy']['copy_enrolments']:,} enrolments "
         f"in {r['copy']['copy_seconds']:.2f} s (PostgreSQL CPU {r['copy']['copy_cpu']:.1f} s)",
+        f"  ceiling: COPY CPU + worker CPU + simulator CPU over {os.cpu_count()} cores = "
+        f"{ceiling_seconds(r):.2f} s, at most {imp['done'] / ceiling_seconds(r):,.0f} graduates/s for any import "
+        "that reads the same pages here",
     ]
     if "export" in r:
         exp = r["export"]

@@ -10,12 +10,12 @@ from app.models.organisations import (
     QualificationCommittee,
     School,
 )
-from app.models.persons import Enrolment, Person
+from app.models.persons import AwardingBodyPerson, Enrolment, Person
 from app.models.standards import Competence, OccupationalStandard, PartialQualification, Specialisation
 from app.models.statistics import OpenDataStat, StatRefresh, StatSummary
 
 __all__ = [
-    "AccountRequest", "Appeal", "AssessorAssignment", "AuditEvent", "AwardingBody",
+    "AccountRequest", "Appeal", "AssessorAssignment", "AuditEvent", "AwardingBody", "AwardingBodyPerson",
     "AwardingRight", "Certificate", "CommitteeMember", "Competence", "CompetenceResult",
     "Curriculum", "CurriculumStandardLink", "DataAccess", "Decision", "Enrolment",
     "ExamSession", "JobRun", "JobRunError", "OccupationalStandard", "OpenDataStat", "PartialQualification",

@@ -132,12 +132,15 @@ class AssessorAssignment(DomainModel):
 
     __tablename__ = "assessor_assignment"
     __owner_parents__ = {"awarding_body_id": "exam_session"}
-    __table_args__ = (UniqueConstraint("exam_session_id", "person_id"),)
+    # (awarding body, person): the awarding body's person scope probes it per person, as it does
+    # the enrolment and certificate indexes of the same shape
+    __table_args__ = (UniqueConstraint("exam_session_id", "person_id"),
+                      Index("ix_assessor_assignment_ab_person", "awarding_body_id", "person_id"))
     __choices__ = {"role": c.ASSESSOR_ROLE, "representation": c.REPRESENTATION}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     exam_session_id: Mapped[int] = fk("exam_session.id", nullable=False, ondelete="CASCADE")
-    awarding_body_id: Mapped[int] = fk("awarding_body.id", nullable=False)
+    awarding_body_id: Mapped[int] = fk("awarding_body.id", nullable=False, index=False)
     person_id: Mapped[int] = fk("person.id", nullable=False)
     role: Mapped[str] = mapped_column(String(10), default="member", nullable=False)
     representation: Mapped[str] = mapped_column(String(10), default="employer", nullable=False)

@@ -22,6 +22,7 @@ from app.models import (
     AssessorAssignment,
     AuditEvent,
     AwardingBody,
+    AwardingBodyPerson,
     AwardingRight,
     Certificate,
     CommitteeMember,
@@ -142,13 +143,11 @@ RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
     },
     # Persons: EXISTS per person through the (owner, person_id) indexes, so that a lookup or a
     # page of a few persons does not first gather the ids of all of an owner's tens of thousands.
+    # An awarding body's persons (those of its enrolments, certificates and assessment committees)
+    # are kept in awarding_body_person by triggers: one probe instead of three.
     Person: {
-        r.AWARDING_BODY: lambda u: or_(
-            _owned(Enrolment, Enrolment.person_id == Person.id, Enrolment.awarding_body_id == u.awarding_body_id),
-            _owned(AssessorAssignment, AssessorAssignment.person_id == Person.id,
-                   AssessorAssignment.awarding_body_id == u.awarding_body_id),
-            _owned(Certificate, Certificate.person_id == Person.id, Certificate.awarding_body_id == u.awarding_body_id),
-        ),
+        r.AWARDING_BODY: lambda u: _owned(AwardingBodyPerson, AwardingBodyPerson.person_id == Person.id,
+                                          AwardingBodyPerson.awarding_body_id == u.awarding_body_id),
         r.SCHOOL: lambda u: _owned(Enrolment, Enrolment.person_id == Person.id, Enrolment.school_id == u.school_id),
         r.ASSESSOR: lambda u: or_(
             Person.isikukood == u.isikukood,

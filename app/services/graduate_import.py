@@ -268,7 +268,9 @@ changed_p AS (
 upd_p AS (
     UPDATE person p SET {", ".join(f"{f} = coalesce(g.{f}, p.{f})" for f in PERSON_FIELDS)}
     FROM changed_p c JOIN g ON g.n = c.n
-    WHERE p.id = c.id
+    -- the id list steers the planner to the primary key: with the statistics of a table that is
+    -- growing under the import it would hash the whole table for a handful of changed rows
+    WHERE p.id = c.id AND p.id = ANY(ARRAY(SELECT id FROM changed_p))
     RETURNING p.id
 ),
 pid AS (
@@ -302,7 +304,7 @@ changed_e AS (
 upd_e AS (
     UPDATE enrolment e SET {", ".join(f"{f} = w.{f}" for f in _E)}
     FROM changed_e c JOIN w ON w.n = c.n
-    WHERE e.id = c.id
+    WHERE e.id = c.id AND e.id = ANY(ARRAY(SELECT id FROM changed_e))  -- as in upd_p
     RETURNING e.id
 ),
 audit AS (

@@ -1,0 +1,116 @@
+"""The persons an awarding body may see, as a table: (awarding body, person) for every enrolment,
+certificate and assessor assignment, kept by triggers on those three tables in every process and
+by every path (forms, imports, CLI, SQL). An awarding body's person scope then probes one index
+per person instead of three: a name search that matches 4,439 persons spent ~11 ms of its ~18 ms
+of database time on those probes.
+
+On PostgreSQL the triggers are per statement with transition tables, so an import batch updates
+the table with one set-based statement. A pair is locked before it is dropped and is locked when
+it is added again (ON CONFLICT … DO UPDATE … WHERE false locks without writing), so a drop
+racing with an add or with another drop of the same pair decides on committed data. On SQLite
+(a single writer) row triggers do the same.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-26 07:30:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+SOURCES = ["enrolment", "certificate", "assessor_assignment"]
+
+
+def _still_held(row: str) -> str:
+    """SQL: the pair of ``row`` is still held by some enrolment, certificate or assessor."""
+    return " OR ".join(f"EXISTS (SELECT 1 FROM {t} x WHERE x.awarding_body_id = {row}.awarding_body_id "
+                       f"AND x.person_id = {row}.person_id)" for t in SOURCES)
+
+
+PG_FUNCTIONS = f"""
+CREATE FUNCTION awarding_body_person_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO awarding_body_person (awarding_body_id, person_id)
+    SELECT DISTINCT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
+    ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION awarding_body_person_drop() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM FROM awarding_body_person s
+    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows)
+    ORDER BY s.awarding_body_id, s.person_id FOR UPDATE;
+    DELETE FROM awarding_body_person s
+    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows)
+      AND NOT ({_still_held("s")});
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION awarding_body_person_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO awarding_body_person (awarding_body_id, person_id)
+    SELECT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
+    EXCEPT SELECT awarding_body_id, person_id FROM old_rows
+    ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
+    PERFORM FROM awarding_body_person s
+    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows
+                                                 EXCEPT SELECT awarding_body_id, person_id FROM new_rows)
+    ORDER BY s.awarding_body_id, s.person_id FOR UPDATE;
+    DELETE FROM awarding_body_person s
+    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows
+                                                 EXCEPT SELECT awarding_body_id, person_id FROM new_rows)
+      AND NOT ({_still_held("s")});
+    RETURN NULL;
+END $$;
+"""
+
+
+def upgrade():
+    op.create_table('awarding_body_person',
+                    sa.Column('awarding_body_id', sa.Integer(), autoincrement=False, nullable=False),
+                    sa.Column('person_id', sa.Integer(), autoincrement=False, nullable=False),
+                    sa.PrimaryKeyConstraint('awarding_body_id', 'person_id'))
+    op.execute("INSERT INTO awarding_body_person (awarding_body_id, person_id) "
+               + " UNION ".join(f"SELECT awarding_body_id, person_id FROM {t} WHERE awarding_body_id IS NOT NULL"
+                                for t in SOURCES))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_FUNCTIONS)
+        for t in SOURCES:
+            op.execute(f"CREATE TRIGGER {t}_abp_insert AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION awarding_body_person_add()")
+            op.execute(f"CREATE TRIGGER {t}_abp_update AFTER UPDATE ON {t} "
+                       "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION awarding_body_person_move()")
+            op.execute(f"CREATE TRIGGER {t}_abp_delete AFTER DELETE ON {t} REFERENCING OLD TABLE AS old_rows "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION awarding_body_person_drop()")
+    else:  # SQLite: row triggers
+        add = ("INSERT OR IGNORE INTO awarding_body_person (awarding_body_id, person_id) "
+               "SELECT NEW.awarding_body_id, NEW.person_id WHERE NEW.awarding_body_id IS NOT NULL;")
+        drop = ("DELETE FROM awarding_body_person WHERE awarding_body_id = OLD.awarding_body_id "
+                f"AND person_id = OLD.person_id AND NOT ({_still_held('OLD')});")
+        for t in SOURCES:
+            op.execute(f"CREATE TRIGGER {t}_abp_insert AFTER INSERT ON {t} BEGIN {add} END")
+            op.execute(f"CREATE TRIGGER {t}_abp_update AFTER UPDATE OF awarding_body_id, person_id ON {t} "
+                       f"BEGIN {add} {drop} END")
+            op.execute(f"CREATE TRIGGER {t}_abp_delete AFTER DELETE ON {t} BEGIN {drop} END")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for t in SOURCES:
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER {t}_abp_{event} ON {t}")
+        for name in ("add", "drop", "move"):
+            op.execute(f"DROP FUNCTION awarding_body_person_{name}()")
+    else:
+        for t in SOURCES:
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER {t}_abp_{event}")
+    op.drop_table('awarding_body_person')

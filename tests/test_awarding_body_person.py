@@ -1,0 +1,85 @@
+"""An awarding body sees a person exactly while it holds an enrolment, a certificate or an assessor
+assignment of theirs: the awarding_body_person table behind its person scope is kept by database
+triggers (migration 0009), whatever path changes those rows, on PostgreSQL and on SQLite."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import sqlalchemy as sa
+
+from app import models as m
+from app.audit import acting_as
+from tests.conftest import BASE_CONFIG
+
+
+def _pairs(conn) -> set[tuple[int, int]]:
+    return {tuple(row) for row in conn.execute(sa.text("SELECT awarding_body_id, person_id FROM awarding_body_person"))}
+
+
+def test_an_awarding_body_sees_a_person_while_it_holds_a_record_of_them(world, db, login):
+    ab1, ab2 = world.ids["ab1"], world.ids["ab2"]
+    with acting_as("test-setup"):
+        person = m.Person(isikukood="49403136526", first_name="Mari-Liis", last_name="Õunapuu")
+        db.add(person)
+        db.commit()
+        pid = person.id
+    show = f"/personview/show/{pid}"
+    assert login("ab1").get(show).status_code == 404  # no record of theirs yet
+    with acting_as("test-setup"):
+        enrolment = m.Enrolment(person=person, curriculum=db.get(m.Curriculum, world.ids["cur1"]),
+                                status="oppimas", expected_graduation=dt.date(2027, 6, 15), awarding_body_id=ab1)
+        db.add(enrolment)
+        db.commit()
+        eid = enrolment.id
+    assert login("ab1").get(show).status_code == 200
+    assert login("ab2").get(show).status_code == 404
+    # routed anew to the other awarding body, by plain SQL (another process, a console)
+    db.execute(sa.text("UPDATE enrolment SET awarding_body_id = :b WHERE id = :e"), {"b": ab2, "e": eid})
+    db.commit()
+    assert login("ab1").get(show).status_code == 404
+    assert login("ab2").get(show).status_code == 200
+    db.execute(sa.text("DELETE FROM enrolment WHERE id = :e"), {"e": eid})
+    db.commit()
+    assert login("ab2").get(show).status_code == 404
+    assert (ab2, pid) not in _pairs(db)
+
+
+def test_a_pair_stays_while_another_record_holds_it(world, db):
+    """Two records hold one pair: dropping one keeps the pair, dropping the other drops it."""
+    p1, ab1 = world.ids["p1"], world.ids["ab1"]
+    assert (ab1, p1) in _pairs(db)  # p1 has ab1's enrolment and certificate in the world
+    db.execute(sa.text("UPDATE enrolment SET awarding_body_id = NULL WHERE person_id = :p"), {"p": p1})
+    db.commit()
+    assert (ab1, p1) in _pairs(db)  # the certificate still holds it
+    db.execute(sa.text("DELETE FROM certificate WHERE person_id = :p AND awarding_body_id = :b"), {"p": p1, "b": ab1})
+    db.commit()
+    assert db.execute(sa.text("SELECT count(*) FROM assessor_assignment WHERE person_id = :p"), {"p": p1}).scalar() == 0
+    assert (ab1, p1) not in _pairs(db)  # nothing of ab1's holds p1 any more
+
+
+def test_the_triggers_work_on_sqlite(tmp_path):
+    """The demo's database: the same rules by row triggers."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    path = tmp_path / "demo.db"
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+        app.appbuilder.session.get_bind().dispose()
+    conn = sqlite3.connect(path)  # foreign keys not enforced: ids need no parents here
+    pairs = lambda: set(conn.execute("SELECT awarding_body_id, person_id FROM awarding_body_person"))  # noqa: E731
+    insert = ("INSERT INTO assessor_assignment (exam_session_id, awarding_body_id, person_id, role, representation) "
+              "VALUES (?, ?, ?, 'member', 'employer')")
+    conn.execute(insert, (1, 7, 100))
+    conn.execute(insert, (2, 7, 100))
+    assert pairs() == {(7, 100)}
+    conn.execute("DELETE FROM assessor_assignment WHERE exam_session_id = 1")
+    assert pairs() == {(7, 100)}  # session 2 still holds it
+    conn.execute("UPDATE assessor_assignment SET awarding_body_id = 8 WHERE exam_session_id = 2")
+    assert pairs() == {(8, 100)}
+    conn.execute("DELETE FROM assessor_assignment")
+    assert pairs() == set()
+    conn.close()
