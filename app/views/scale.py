@@ -66,6 +66,7 @@ COUNT_CAP = 10_000
 COUNT_CACHE_FROM, COUNT_CACHE_SECONDS = 1_000, 30.0
 DEFERRED_FROM = 1_000
 LANDMARK_SECONDS = 30.0
+WALK_SET_WISE = 1_000  # rows of a list walked to reach a deep page, above which the scope is hashed
 _sort_after_filter: ContextVar[bool] = ContextVar("sort_after_filter", default=False)
 PERSONAL_CODE = re.compile(r"^\d{11}$")
 
@@ -405,18 +406,31 @@ class ScaleInterface(SQLAInterface):
         # NULLs sort last ascending: a seek past a key would skip them, so nullable columns seek
         # only in descending order (NULLs first, before any landmark; None is never one).
         seekable = column is not None and (not column.nullable or order_direction != "asc")
-        base = self.apply_all(self.session.query(table.c.id, *([column] if seekable else [])),
-                              filters, order_column, order_direction)
+
+        def ordered():
+            return self.apply_all(self.session.query(table.c.id, *([column] if seekable else [])),
+                                  filters, order_column, order_direction)
+
+        def walking(rows: int):
+            """The statement for a walk past ``rows`` of the list's rows: beyond WALK_SET_WISE the
+            scope is tested against a hash of the owner's ids, built once, instead of by a probe
+            per row walked (a cold deep page of an awarding body's enrolments: 0.9 s -> 0.1 s)."""
+            if rows <= WALK_SET_WISE:
+                return base
+            with set_wise():
+                return ordered()
+
+        base = ordered()
         key = _statement_key(base.statement) if seekable else None
         if key is None:
-            return [row[0] for row in base.offset(offset).limit(page_size)]
+            return [row[0] for row in walking(offset).offset(offset).limit(page_size)]
         marks = kept("eks_landmarks", key, dict, LANDMARK_SECONDS)
         start = max((o for o in marks if o <= offset), default=0)
-        query = base
+        query = walking(offset - start)
         if start:
             after = tuple_(column, table.c.id)
             mark = tuple_(*(literal(v, type_=c.type) for v, c in zip(marks[start], (column, table.c.id), strict=True)))
-            query = base.filter(after > mark if order_direction == "asc" else after < mark)
+            query = query.filter(after > mark if order_direction == "asc" else after < mark)
         skip = offset - start
         rows = query.offset(skip - 1 if skip else 0).limit(page_size + (1 if skip else 0)).all()
         if skip and rows:
