@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 
 import sqlalchemy as sa
 
@@ -56,6 +57,38 @@ def test_a_pair_stays_while_another_record_holds_it(world, db):
     db.commit()
     assert db.execute(sa.text("SELECT count(*) FROM assessor_assignment WHERE person_id = :p"), {"p": p1}).scalar() == 0
     assert (ab1, p1) not in _pairs(db)  # nothing of ab1's holds p1 any more
+
+
+def test_two_records_of_a_pair_dropped_at_once_drop_the_pair(world, db):
+    """Two transactions each drop one of the two records that hold a pair. Each alone would see
+    the other's record still there and keep the pair; the second waits for the first's lock on the
+    pair and then decides on what was committed, so the pair goes."""
+    p1, ab1, ab2 = world.ids["p1"], world.ids["ab1"], world.ids["ab2"]
+    db.commit()
+    engine = db.get_bind()
+    errors: list[Exception] = []
+    done = threading.Event()
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(sa.text("UPDATE enrolment SET awarding_body_id = NULL WHERE id = :e"), {"e": world.ids["e1"]})
+
+        def drop_the_other():
+            try:
+                second.execute(sa.text("UPDATE certificate SET awarding_body_id = :b WHERE id = :c"),
+                               {"b": ab2, "c": world.ids["c1"]})
+                second.commit()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=drop_the_other)
+        thread.start()
+        assert not done.wait(1.0)  # waits for the first transaction's lock on the pair
+        first.commit()
+        thread.join(30)
+    assert done.is_set() and not errors, errors
+    assert (ab1, p1) not in _pairs(db)
+    assert (ab2, p1) in _pairs(db)
 
 
 def test_the_triggers_work_on_sqlite(tmp_path):

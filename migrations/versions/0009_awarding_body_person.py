@@ -7,7 +7,8 @@ of database time on those probes.
 On PostgreSQL the triggers are per statement with transition tables, so an import batch updates
 the table with one set-based statement. A pair is locked before it is dropped and is locked when
 it is added again (ON CONFLICT … DO UPDATE … WHERE false locks without writing), so a drop
-racing with an add or with another drop of the same pair decides on committed data. On SQLite
+racing with an add or with another drop of the same pair decides on committed data; pairs are
+locked in key order, so two statements touching the same pairs cannot deadlock on them. On SQLite
 (a single writer) row triggers do the same.
 
 Revision ID: 0009
@@ -38,6 +39,7 @@ CREATE FUNCTION awarding_body_person_add() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
     INSERT INTO awarding_body_person (awarding_body_id, person_id)
     SELECT DISTINCT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
+    ORDER BY 1, 2
     ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
     RETURN NULL;
 END $$;
@@ -58,6 +60,7 @@ BEGIN
     INSERT INTO awarding_body_person (awarding_body_id, person_id)
     SELECT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
     EXCEPT SELECT awarding_body_id, person_id FROM old_rows
+    ORDER BY 1, 2
     ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
     PERFORM FROM awarding_body_person s
     WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows
