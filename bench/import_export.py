@@ -667,6 +667,7 @@ def scalar_admin(sql: str):
 
 def details(r: dict) -> str:
     imp, setup = r["import"], r["setup"]
+    ceiling = ceiling_seconds(r)
     lines = [
         f"round {r['round']}: simulator scale {r['scale']:,}, {r['curricula']} curricula; "
         f"data generated before timing in {r['warm_seconds']:.1f} s",
@@ -683,7 +684,7 @@ def details(r: dict) -> str:
         f"  COPY: {r['copy']['copy_persons']:,} persons + {r['copy']['copy_enrolments']:,} enrolments "
         f"in {r['copy']['copy_seconds']:.2f} s (PostgreSQL CPU {r['copy']['copy_cpu']:.1f} s)",
         f"  ceiling: COPY CPU + worker CPU + simulator CPU over {os.cpu_count()} cores = "
-        f"{ceiling_seconds(r):.2f} s, at most {imp['done'] / ceiling_seconds(r):,.0f} graduates/s for any import "
+        f"{ceiling:.2f} s, at most {imp['done'] / ceiling:,.0f} graduates/s for any import "
         "that reads the same pages here",
     ]
     if "export" in r:

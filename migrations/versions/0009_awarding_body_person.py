@@ -34,45 +34,27 @@ def _still_held(row: str) -> str:
                        f"AND x.person_id = {row}.person_id)" for t in SOURCES)
 
 
-PG_FUNCTIONS = f"""
-CREATE FUNCTION awarding_body_person_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO awarding_body_person (awarding_body_id, person_id)
-    SELECT DISTINCT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
-    ORDER BY 1, 2
-    ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
-    RETURN NULL;
-END $$;
+def _add(pairs: str) -> str:
+    """SQL: insert the pairs ``pairs`` selects, locking those already there, in key order."""
+    return f"""INSERT INTO awarding_body_person (awarding_body_id, person_id)
+    SELECT DISTINCT * FROM ({pairs}) p WHERE awarding_body_id IS NOT NULL ORDER BY 1, 2
+    ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;"""
 
-CREATE FUNCTION awarding_body_person_drop() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM FROM awarding_body_person s
-    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows)
-    ORDER BY s.awarding_body_id, s.person_id FOR UPDATE;
-    DELETE FROM awarding_body_person s
-    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows)
-      AND NOT ({_still_held("s")});
-    RETURN NULL;
-END $$;
 
-CREATE FUNCTION awarding_body_person_move() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO awarding_body_person (awarding_body_id, person_id)
-    SELECT awarding_body_id, person_id FROM new_rows WHERE awarding_body_id IS NOT NULL
-    EXCEPT SELECT awarding_body_id, person_id FROM old_rows
-    ORDER BY 1, 2
-    ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;
-    PERFORM FROM awarding_body_person s
-    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows
-                                                 EXCEPT SELECT awarding_body_id, person_id FROM new_rows)
+def _drop(pairs: str) -> str:
+    """SQL: lock the pairs ``pairs`` selects, in key order, then delete those nothing holds."""
+    chosen = f"(s.awarding_body_id, s.person_id) IN ({pairs})"
+    return f"""PERFORM FROM awarding_body_person s WHERE {chosen}
     ORDER BY s.awarding_body_id, s.person_id FOR UPDATE;
-    DELETE FROM awarding_body_person s
-    WHERE (s.awarding_body_id, s.person_id) IN (SELECT awarding_body_id, person_id FROM old_rows
-                                                 EXCEPT SELECT awarding_body_id, person_id FROM new_rows)
-      AND NOT ({_still_held("s")});
-    RETURN NULL;
-END $$;
-"""
+    DELETE FROM awarding_body_person s WHERE {chosen} AND NOT ({_still_held("s")});"""
+
+
+NEW, OLD = "SELECT awarding_body_id, person_id FROM new_rows", "SELECT awarding_body_id, person_id FROM old_rows"
+PG_FUNCTIONS = {
+    "add": _add(NEW),
+    "drop": _drop(OLD),
+    "move": _add(f"{NEW} EXCEPT {OLD}") + "\n    " + _drop(f"{OLD} EXCEPT {NEW}"),
+}
 
 
 def upgrade():
@@ -84,7 +66,9 @@ def upgrade():
                + " UNION ".join(f"SELECT awarding_body_id, person_id FROM {t} WHERE awarding_body_id IS NOT NULL"
                                 for t in SOURCES))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_FUNCTIONS)
+        for name, body in PG_FUNCTIONS.items():
+            op.execute(f"CREATE FUNCTION awarding_body_person_{name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                       f"BEGIN\n    {body}\n    RETURN NULL;\nEND $$")
         for t in SOURCES:
             op.execute(f"CREATE TRIGGER {t}_abp_insert AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows "
                        "FOR EACH STATEMENT EXECUTE FUNCTION awarding_body_person_add()")
@@ -110,7 +94,7 @@ def downgrade():
         for t in SOURCES:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER {t}_abp_{event} ON {t}")
-        for name in ("add", "drop", "move"):
+        for name in PG_FUNCTIONS:
             op.execute(f"DROP FUNCTION awarding_body_person_{name}()")
     else:
         for t in SOURCES:
