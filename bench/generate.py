@@ -43,7 +43,7 @@ OCCUPATIONS = ["Kokk", "Juuksur", "Keevitaja", "Elektrik", "Tisler", "Kelner", "
 LEVELS = [2, 3, 3, 4, 4, 4, 4, 4, 5, 5]  # EKR level of standard i: LEVELS[i % 10]
 LEVEL_CODE = {2: 421, 3: 431, 4: 442, 5: 452}
 BULK_TABLES = ["person", "enrolment", "exam_session", "assessor_assignment", "registration", "result", "decision",
-               "certificate"]
+               "certificate", "awarding_body_person"]
 DOMAIN_TABLES = ["certificate", "decision", "result", "registration", "assessor_assignment", "exam_session",
                  "enrolment", "person", "curriculum_standard_link", "curriculum", "school", "committee_member",
                  "qualification_committee", "awarding_right", "awarding_body", "occupational_standard"]
@@ -296,10 +296,12 @@ def generate(url: str, *, certificates: int = 1_000_000, enrolments: int = 200_0
         """, p)
         # what the triggers of migration 0009 keep (they do not fire while loading as a replica)
         step("awarding bodies' persons", """
-            INSERT INTO awarding_body_person (awarding_body_id, person_id)
-            SELECT awarding_body_id, person_id FROM enrolment WHERE awarding_body_id IS NOT NULL
-            UNION SELECT awarding_body_id, person_id FROM certificate
-            UNION SELECT awarding_body_id, person_id FROM assessor_assignment
+            INSERT INTO awarding_body_person (awarding_body_id, person_id, first_name, last_name)
+            SELECT k.awarding_body_id, k.person_id, p.first_name, p.last_name FROM (
+                SELECT awarding_body_id, person_id FROM enrolment WHERE awarding_body_id IS NOT NULL
+                UNION SELECT awarding_body_id, person_id FROM certificate
+                UNION SELECT awarding_body_id, person_id FROM assessor_assignment) k
+            JOIN person p ON p.id = k.person_id
         """)
         for table in DOMAIN_TABLES:
             conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

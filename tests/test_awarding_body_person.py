@@ -1,11 +1,13 @@
 """An awarding body sees a person exactly while it holds an enrolment, a certificate or an assessor
 assignment of theirs: the awarding_body_person table behind its person scope is kept by database
-triggers (migration 0009), whatever path changes those rows, on PostgreSQL and on SQLite."""
+triggers (migration 0009), whatever path changes those rows, on PostgreSQL and on SQLite. It
+carries a copy of the person's names, which the body's name search reads (migration 0010)."""
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
 import threading
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -16,6 +18,11 @@ from tests.conftest import BASE_CONFIG
 
 def _pairs(conn) -> set[tuple[int, int]]:
     return {tuple(row) for row in conn.execute(sa.text("SELECT awarding_body_id, person_id FROM awarding_body_person"))}
+
+
+def _names(conn) -> dict[tuple[int, int], tuple[str, str]]:
+    return {(ab, pid): (first, last) for ab, pid, first, last in conn.execute(sa.text(
+        "SELECT awarding_body_id, person_id, first_name, last_name FROM awarding_body_person"))}
 
 
 def test_an_awarding_body_sees_a_person_while_it_holds_a_record_of_them(world, db, login):
@@ -91,6 +98,67 @@ def test_two_records_of_a_pair_dropped_at_once_drop_the_pair(world, db):
     assert (ab2, p1) in _pairs(db)
 
 
+def test_an_awarding_body_finds_its_person_by_a_changed_name(world, db, login):
+    """A rename by any path (here plain SQL) reaches the copy of the names, so the awarding body's
+    search finds the person by the new name and no longer by the old one, on the screen and in
+    the API; the other body finds nothing, registry staff find them as before."""
+    p1, ab1 = world.ids["p1"], world.ids["ab1"]
+    code = db.get(m.Person, p1).isikukood
+    assert _names(db)[(ab1, p1)] == ("Õnne-Liis", "Šmidt")
+    db.execute(sa.text("UPDATE person SET first_name = 'Ülle', last_name = 'Väljaots' WHERE id = :p"), {"p": p1})
+    db.commit()
+    assert _names(db)[(ab1, p1)] == ("Ülle", "Väljaots")
+
+    def found(user: str, query: str) -> bool:
+        r = login(user).get(f"/personview/list/?{query}")
+        assert r.status_code == 200
+        return code in r.text
+
+    # starts with, contains (any case), equal to; the first name as well
+    for query in ("_flt_0_last_name=V%C3%A4ljao", "_flt_2_last_name=" + quote("äljaots"),
+                  "_flt_3_last_name=" + quote("Väljaots"), "_flt_2_first_name=" + quote("Ülle")):
+        assert found("ab1", query), query
+        assert found("registry", query), query
+        assert not found("ab2", query), query
+    assert not found("ab1", "_flt_2_last_name=" + quote("Šmidt"))
+    api = "/api/v1/person/?q=" + quote("(filters:!((col:last_name,opr:ct,value:äljaots)))")
+    assert [row["isikukood"] for row in login("ab1").api("get", api).json["result"]] == [code]
+    assert login("ab2").api("get", api).json["count"] == 0
+
+
+def test_a_pair_added_during_a_rename_copies_the_new_name(world, db):
+    """One transaction renames a person while another gives them a record of a second awarding
+    body. The new pair waits for the rename (a share lock on the person) and copies the name that
+    was committed: with the old name copied, the second body would not find the person by name."""
+    p1, ab2 = world.ids["p1"], world.ids["ab2"]
+    x2 = db.execute(sa.text("SELECT id FROM exam_session WHERE awarding_body_id = :b"), {"b": ab2}).scalar()
+    db.commit()
+    engine = db.get_bind()
+    errors: list[Exception] = []
+    done = threading.Event()
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(sa.text("UPDATE person SET last_name = 'Uuspere' WHERE id = :p"), {"p": p1})
+
+        def assign():
+            try:
+                second.execute(sa.text(
+                    "INSERT INTO assessor_assignment (exam_session_id, awarding_body_id, person_id, role, "
+                    "representation) VALUES (:x, :b, :p, 'member', 'employer')"), {"x": x2, "b": ab2, "p": p1})
+                second.commit()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=assign)
+        thread.start()
+        assert not done.wait(1.0)  # waits for the rename to commit
+        first.commit()
+        thread.join(30)
+    assert done.is_set() and not errors, errors
+    assert _names(db)[(ab2, p1)] == ("Õnne-Liis", "Uuspere")
+
+
 def test_the_triggers_work_on_sqlite(tmp_path):
     """The demo's database: the same rules by row triggers."""
     from flask_migrate import upgrade
@@ -102,7 +170,8 @@ def test_the_triggers_work_on_sqlite(tmp_path):
     with app.app_context():
         upgrade()
         app.appbuilder.session.get_bind().dispose()
-    conn = sqlite3.connect(path)  # foreign keys not enforced: ids need no parents here
+    conn = sqlite3.connect(path)  # foreign keys not enforced: only the person needs to be there
+    conn.execute("INSERT INTO person (id, first_name, last_name) VALUES (100, 'Jüri', 'Õun')")
     pairs = lambda: set(conn.execute("SELECT awarding_body_id, person_id FROM awarding_body_person"))  # noqa: E731
     insert = ("INSERT INTO assessor_assignment (exam_session_id, awarding_body_id, person_id, role, representation) "
               "VALUES (?, ?, ?, 'member', 'employer')")
@@ -113,6 +182,8 @@ def test_the_triggers_work_on_sqlite(tmp_path):
     assert pairs() == {(7, 100)}  # session 2 still holds it
     conn.execute("UPDATE assessor_assignment SET awarding_body_id = 8 WHERE exam_session_id = 2")
     assert pairs() == {(8, 100)}
+    conn.execute("UPDATE person SET last_name = 'Õunapuu' WHERE id = 100")
+    assert list(conn.execute("SELECT first_name, last_name FROM awarding_body_person")) == [("Jüri", "Õunapuu")]
     conn.execute("DELETE FROM assessor_assignment")
     assert pairs() == set()
     conn.close()

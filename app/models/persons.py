@@ -106,9 +106,17 @@ class AwardingBodyPerson(Model):
     """The persons an awarding body may see: those of its enrolments, certificates and assessment
     committees. Derived data, kept by database triggers on those three tables (migration 0009) in
     every process and by every path, so that the awarding body's person scope is one index probe
-    per person instead of three (app.security.scoping)."""
+    per person instead of three (app.security.scoping). It carries a copy of the person's names,
+    kept by a trigger on person (migration 0010), trigram-indexed with the awarding body: the
+    body's name search reads that index alone (app.security.scoping.search_copy)."""
 
     __tablename__ = "awarding_body_person"
+    __table_args__ = (
+        Index("ix_awarding_body_person_names_trgm", "awarding_body_id", "last_name", "first_name",
+              postgresql_using="gin", postgresql_ops={"last_name": "gin_trgm_ops", "first_name": "gin_trgm_ops"}),
+    )
 
     awarding_body_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))

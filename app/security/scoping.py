@@ -213,6 +213,21 @@ RULES: dict[type, dict[str, Callable[[Any], Any]]] = {
 _ROLE_KEY = {r.AWARDING_BODY: "awarding_body_id", r.SCHOOL: "school_id", r.ASSESSOR: "isikukood"}
 
 
+# Scopes kept as a table that also copies some text columns of the entity, trigram-indexed
+# together with the owner (migration 0010): a search in a copied column finds the owner's
+# matching rows in that index alone, instead of matching among every row and then testing each
+# against the scope. (entity, role) -> (table, its key to the entity, its owner condition).
+SEARCH_COPIES: dict[tuple[type, str], tuple[type, str, Callable[[Any], Any]]] = {
+    (Person, r.AWARDING_BODY): (AwardingBodyPerson, "person_id",
+                                lambda u: AwardingBodyPerson.awarding_body_id == u.awarding_body_id),
+}
+
+
+def _roles_in_scope(model: type, user: Any) -> list[str]:
+    """The user's scoped roles that have a rule for ``model`` and the key that rule needs."""
+    return [role for role in RULES[model] if role in role_names(user) and getattr(user, _ROLE_KEY[role], None)]
+
+
 def scope_condition(model: type, user: Any):
     """SQL condition limiting ``model`` to what ``user`` may see; None means no limit."""
     if model not in RULES:
@@ -221,14 +236,31 @@ def scope_condition(model: type, user: Any):
         return false()
     if is_unscoped(user):
         return None
-    conditions = [
-        rule(user)
-        for role, rule in RULES[model].items()
-        if role in role_names(user) and getattr(user, _ROLE_KEY[role], None)
-    ]
+    conditions = [RULES[model][role](user) for role in _roles_in_scope(model, user)]
     if not conditions:
         return false()
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def copied_columns(model: type) -> set[str]:
+    """The columns of ``model`` that some scope's table copies (SEARCH_COPIES)."""
+    return {c.key for (entity, _), (table, _, _) in SEARCH_COPIES.items() if entity is model
+            for c in table.__table__.columns if c.key in model.__table__.columns}
+
+
+def search_copy(model: type, column_name: str, match: Callable[[Any], Any], user: Any = None):
+    """For a user whose one scope of ``model`` is kept in a table copying ``column_name``: "the id
+    is one of the owner's rows whose copy matches" (``match(copied column)``), answered by the
+    copy's index. None for anyone else; the search itself and the scope apply as always."""
+    user = user if user is not None else current_user()
+    if user is None or model not in RULES or is_unscoped(user):
+        return None
+    roles = _roles_in_scope(model, user)
+    copy = SEARCH_COPIES.get((model, roles[0])) if len(roles) == 1 else None
+    if copy is None or column_name not in copied_columns(model):
+        return None
+    table, key, owner = copy
+    return model.id.in_(select(getattr(table, key)).where(owner(user), match(getattr(table, column_name))))
 
 
 def scoped(query, model: type, user: Any = None):

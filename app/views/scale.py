@@ -35,7 +35,13 @@ from flask import has_app_context
 from flask_appbuilder import api as fab_api
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla import interface as sqla_interface
-from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.filters import (
+    FilterContains,
+    FilterEndsWith,
+    FilterEqual,
+    FilterStartsWith,
+    SQLAFilterConverter,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,7 +65,7 @@ from sqlalchemy.orm import aliased as sqla_aliased
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import models as m
-from app.security.scoping import ScopeFilter, set_wise
+from app.security.scoping import ScopeFilter, copied_columns, search_copy, set_wise
 from app.views.render_cache import kept
 
 COUNT_CAP = 10_000
@@ -181,14 +187,50 @@ class FilterRelatedText(BaseFilter):
         return query.filter(fk.in_(TEXT_SEARCH[self.target][0](str(value))))
 
 
+class _SearchedInCopy:
+    """A text filter on a column that a scope's table copies: for a user of that scope the match is
+    also sought in the copy, whose trigram index holds the owner (scoping.search_copy); an
+    awarding body's search for a common surname reads its few hundred persons there instead of
+    thousands of persons of every body."""
+
+    def apply(self, query, value):
+        query = super().apply(query, value)
+        narrowed = search_copy(self.model, self.column_name, lambda column: self.match(column, value))
+        return query if narrowed is None else query.filter(narrowed)
+
+
+class _StartsWithInCopy(_SearchedInCopy, FilterStartsWith):
+    match = staticmethod(lambda column, value: column.ilike(value + "%"))
+
+
+class _EndsWithInCopy(_SearchedInCopy, FilterEndsWith):
+    match = staticmethod(lambda column, value: column.ilike("%" + value))
+
+
+class _ContainsInCopy(_SearchedInCopy, FilterContains):
+    match = staticmethod(lambda column, value: column.ilike("%" + value + "%"))
+
+
+class _EqualInCopy(_SearchedInCopy, FilterEqual):
+    match = staticmethod(lambda column, value: column == value)
+
+
+_IN_COPY = {f.__bases__[1]: f for f in (_StartsWithInCopy, _EndsWithInCopy, _ContainsInCopy, _EqualInCopy)}
+
+
 class CachedFilterConverter(SQLAFilterConverter):
     """FAB builds a Filters object, and with it the filter objects of every column, several times
-    per request; the filter objects hold only their column and model, so each is built once."""
+    per request; the filter objects hold only their column and model, so each is built once.
+    The text filters of a column that a scope's table copies also search the copy."""
 
     def convert(self, col_name):
         cache = self.datamodel.__dict__.setdefault("_eks_filters", {})
         if col_name not in cache:
-            cache[col_name] = self._convert(col_name)
+            filters = self._convert(col_name)
+            if col_name in copied_columns(self.datamodel.obj):
+                filters = [_IN_COPY[type(f)](f.column_name, f.datamodel) if type(f) in _IN_COPY else f
+                           for f in filters]
+            cache[col_name] = filters
         return cache[col_name]
 
     def _convert(self, col_name):

@@ -56,6 +56,11 @@ PG_FUNCTIONS = {
     "move": _add(f"{NEW} EXCEPT {OLD}") + "\n    " + _drop(f"{OLD} EXCEPT {NEW}"),
 }
 
+SQLITE_ADD = ("INSERT OR IGNORE INTO awarding_body_person (awarding_body_id, person_id) "
+              "SELECT NEW.awarding_body_id, NEW.person_id WHERE NEW.awarding_body_id IS NOT NULL;")
+SQLITE_DROP = ("DELETE FROM awarding_body_person WHERE awarding_body_id = OLD.awarding_body_id "
+               f"AND person_id = OLD.person_id AND NOT ({_still_held('OLD')});")
+
 
 def upgrade():
     op.create_table('awarding_body_person',
@@ -78,15 +83,11 @@ def upgrade():
             op.execute(f"CREATE TRIGGER {t}_abp_delete AFTER DELETE ON {t} REFERENCING OLD TABLE AS old_rows "
                        "FOR EACH STATEMENT EXECUTE FUNCTION awarding_body_person_drop()")
     else:  # SQLite: row triggers
-        add = ("INSERT OR IGNORE INTO awarding_body_person (awarding_body_id, person_id) "
-               "SELECT NEW.awarding_body_id, NEW.person_id WHERE NEW.awarding_body_id IS NOT NULL;")
-        drop = ("DELETE FROM awarding_body_person WHERE awarding_body_id = OLD.awarding_body_id "
-                f"AND person_id = OLD.person_id AND NOT ({_still_held('OLD')});")
         for t in SOURCES:
-            op.execute(f"CREATE TRIGGER {t}_abp_insert AFTER INSERT ON {t} BEGIN {add} END")
+            op.execute(f"CREATE TRIGGER {t}_abp_insert AFTER INSERT ON {t} BEGIN {SQLITE_ADD} END")
             op.execute(f"CREATE TRIGGER {t}_abp_update AFTER UPDATE OF awarding_body_id, person_id ON {t} "
-                       f"BEGIN {add} {drop} END")
-            op.execute(f"CREATE TRIGGER {t}_abp_delete AFTER DELETE ON {t} BEGIN {drop} END")
+                       f"BEGIN {SQLITE_ADD} {SQLITE_DROP} END")
+            op.execute(f"CREATE TRIGGER {t}_abp_delete AFTER DELETE ON {t} BEGIN {SQLITE_DROP} END")
 
 
 def downgrade():
