@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import secrets
 import shutil
@@ -105,6 +106,11 @@ def screens(ids: dict, deep: dict[str, int]) -> list[tuple[str, str]]:
                 (f"{short}: detail with tabs", f"/{view.lower()}/show/{pk}")]
     out += [("API certificate list", "/api/v1/certificate/"), ("API certificate get", f"/api/v1/certificate/{ids['cert']}")]
     return out
+
+
+def interpreter() -> str:
+    """The Python that gunicorn runs on (this one): its build moves every figure (README)."""
+    return f"Python {platform.python_version()} at {os.path.realpath(sys.executable)}"
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
@@ -214,10 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as out:
             out.write(f"\n## Screens under load ({time.strftime('%Y-%m-%d %H:%M')}, load average "
                       f"{os.getloadavg()[0]:.2f})\n\n`python bench/screens.py` (gunicorn {args.workers} workers, "
-                      f"wrk {args.connections} connections x {args.duration} s per screen)\n\n{table}\n")
+                      f"wrk {args.connections} connections x {args.duration} s per screen; {interpreter()})"
+                      f"\n\n{table}\n")
     met = [r for r in rows if r["rps"] >= TARGET_RPS and r["p95"] <= TARGET_P95_MS
            and r["single"] <= TARGET_SINGLE_MS and r["errors"] == 0]
-    print(f"\n{len(met)} of {len(rows)} screens meet every target (>= {TARGET_RPS}/s, p95 <= {TARGET_P95_MS} ms, "
+    print(f"\nserver: {interpreter()}")
+    print(f"{len(met)} of {len(rows)} screens meet every target (>= {TARGET_RPS}/s, p95 <= {TARGET_P95_MS} ms, "
           f"single <= {TARGET_SINGLE_MS} ms, no errors)")
     if rows and rows[0]["screen"].startswith("reference"):
         ref = rows[0]["rps"]
