@@ -315,6 +315,20 @@ def test_language_switch_to_english(world, login):
     assert "Eksamisessioonid" in client.get("/").get_data(as_text=True)
 
 
+def test_templates_follow_a_language_changed_within_a_request(app, db):
+    """The templates' catalogue is found once per request and dropped when the language changes:
+    an e-mail in another language (force_locale) and the page after it each get their own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Yes') }} / {{ _('Search') }}"
+    with app.test_request_context("/"):
+        assert render_template_string(page) == "Jah / Otsi"
+        with force_locale("en"):
+            assert render_template_string(page) == "Yes / Search"
+        assert render_template_string(page) == "Jah / Otsi"
+
+
 @pytest.mark.parametrize("lang", ["et", "en"])
 def test_flask_appbuilder_translations_do_not_override_ours(app, lang):
     """FAB puts its own translations folder first; ours (later) must win, and FAB has neither

@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import Boolean, Date, DateTime, select
@@ -149,9 +150,26 @@ def _formatters(model: type) -> dict[str, Any]:
         if isinstance(column.type, (Date, DateTime)):
             formatters[column.key] = format_value
     for name, choices in model.__choices__.items():
-        # str(): the label translated once, not again by every escape of a lazy string
-        formatters[name] = lambda value, _c=choices: str(ch.label(_c, value)) if value is not None else ""
+        formatters[name] = _choice_formatter(choices)
     return formatters
+
+
+def _choice_formatter(choices: list) -> Any:
+    """A choice column's label, translated once per language and kept: a list page shows fifty,
+    and each translation looks up the request's locale and catalogue again."""
+    known = {key for key, _ in choices}
+    translated: dict[tuple[str, Any], str] = {}
+
+    def label(value):
+        if value is None:
+            return ""
+        if value not in known:
+            return str(value)  # an unknown stored value shows as it is
+        key = (str(get_locale()), value)
+        if key not in translated:
+            translated[key] = str(ch.label(choices, value))
+        return translated[key]
+    return label
 
 
 def _with_rules(form_class: type, model: type) -> type:

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template
 from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -70,5 +70,22 @@ class CachedSearchWidget(SearchWidget):
         return RenderTemplateWidget.__call__(self, **kwargs)
 
 
+def _catalogue():
+    """The templates' translations, found once per request: Flask-Babel finds the context, the
+    domain and the locale again for each of the hundred strings a page translates. Kept where
+    Flask-Babel's refresh() and force_locale() reset it when the language changes."""
+    catalogue = getattr(getattr(g, "_flask_babel", None), "babel_translations", None)
+    if catalogue is None:
+        catalogue = get_translations()  # makes g._flask_babel
+        g._flask_babel.babel_translations = catalogue
+    return catalogue
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"cached_menu": cached_menu})
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True)
