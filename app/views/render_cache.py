@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -81,8 +81,21 @@ def _catalogue():
     return catalogue
 
 
+_STATIC_URLS: dict[tuple[str, str, str], str] = {}
+
+
+def static_url(filename: str, endpoint: str = "appbuilder.static") -> str:
+    """url_for of a static file, built once per path prefix: every page links twenty of them."""
+    key = (request.script_root, endpoint, filename)
+    url = _STATIC_URLS.get(key)
+    if url is None:
+        url = _STATIC_URLS[key] = url_for(endpoint, filename=filename)
+    return url
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"cached_menu": cached_menu})
+    app.jinja_env.globals["eks_static"] = static_url
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalogue().ugettext(s),
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
