@@ -25,6 +25,33 @@ def _names(conn) -> dict[tuple[int, int], tuple[str, str]]:
         "SELECT awarding_body_id, person_id, first_name, last_name FROM awarding_body_person"))}
 
 
+def _second_waits_for_first(db, first_sql: tuple[str, dict], second_sql: tuple[str, dict]) -> None:
+    """Runs ``first_sql`` in one transaction, then ``second_sql`` in another while the first is
+    open: the second must wait for the first's locks (it has not finished a second later), and
+    completes without error once the first commits."""
+    db.commit()
+    errors: list[Exception] = []
+    done = threading.Event()
+    with db.get_bind().connect() as first, db.get_bind().connect() as second:
+        first.execute(sa.text(first_sql[0]), first_sql[1])
+
+        def run_second():
+            try:
+                second.execute(sa.text(second_sql[0]), second_sql[1])
+                second.commit()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        assert not done.wait(1.0)  # waits for the first transaction's locks
+        first.commit()
+        thread.join(30)
+    assert done.is_set() and not errors, errors
+
+
 def test_an_awarding_body_sees_a_person_while_it_holds_a_record_of_them(world, db, login):
     ab1, ab2 = world.ids["ab1"], world.ids["ab2"]
     with acting_as("test-setup"):
@@ -71,29 +98,9 @@ def test_two_records_of_a_pair_dropped_at_once_drop_the_pair(world, db):
     the other's record still there and keep the pair; the second waits for the first's lock on the
     pair and then decides on what was committed, so the pair goes."""
     p1, ab1, ab2 = world.ids["p1"], world.ids["ab1"], world.ids["ab2"]
-    db.commit()
-    engine = db.get_bind()
-    errors: list[Exception] = []
-    done = threading.Event()
-    with engine.connect() as first, engine.connect() as second:
-        first.execute(sa.text("UPDATE enrolment SET awarding_body_id = NULL WHERE id = :e"), {"e": world.ids["e1"]})
-
-        def drop_the_other():
-            try:
-                second.execute(sa.text("UPDATE certificate SET awarding_body_id = :b WHERE id = :c"),
-                               {"b": ab2, "c": world.ids["c1"]})
-                second.commit()
-            except Exception as exc:  # reported below
-                errors.append(exc)
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=drop_the_other)
-        thread.start()
-        assert not done.wait(1.0)  # waits for the first transaction's lock on the pair
-        first.commit()
-        thread.join(30)
-    assert done.is_set() and not errors, errors
+    _second_waits_for_first(
+        db, ("UPDATE enrolment SET awarding_body_id = NULL WHERE id = :e", {"e": world.ids["e1"]}),
+        ("UPDATE certificate SET awarding_body_id = :b WHERE id = :c", {"b": ab2, "c": world.ids["c1"]}))
     assert (ab1, p1) not in _pairs(db)
     assert (ab2, p1) in _pairs(db)
 
@@ -132,30 +139,10 @@ def test_a_pair_added_during_a_rename_copies_the_new_name(world, db):
     was committed: with the old name copied, the second body would not find the person by name."""
     p1, ab2 = world.ids["p1"], world.ids["ab2"]
     x2 = db.execute(sa.text("SELECT id FROM exam_session WHERE awarding_body_id = :b"), {"b": ab2}).scalar()
-    db.commit()
-    engine = db.get_bind()
-    errors: list[Exception] = []
-    done = threading.Event()
-    with engine.connect() as first, engine.connect() as second:
-        first.execute(sa.text("UPDATE person SET last_name = 'Uuspere' WHERE id = :p"), {"p": p1})
-
-        def assign():
-            try:
-                second.execute(sa.text(
-                    "INSERT INTO assessor_assignment (exam_session_id, awarding_body_id, person_id, role, "
-                    "representation) VALUES (:x, :b, :p, 'member', 'employer')"), {"x": x2, "b": ab2, "p": p1})
-                second.commit()
-            except Exception as exc:  # reported below
-                errors.append(exc)
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=assign)
-        thread.start()
-        assert not done.wait(1.0)  # waits for the rename to commit
-        first.commit()
-        thread.join(30)
-    assert done.is_set() and not errors, errors
+    _second_waits_for_first(
+        db, ("UPDATE person SET last_name = 'Uuspere' WHERE id = :p", {"p": p1}),
+        ("INSERT INTO assessor_assignment (exam_session_id, awarding_body_id, person_id, role, representation) "
+         "VALUES (:x, :b, :p, 'member', 'employer')", {"x": x2, "b": ab2, "p": p1}))
     assert _names(db)[(ab2, p1)] == ("Õnne-Liis", "Uuspere")
 
 
