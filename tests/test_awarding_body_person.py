@@ -133,6 +133,26 @@ def test_an_awarding_body_finds_its_person_by_a_changed_name(world, db, login):
     assert login("ab2").api("get", api).json["count"] == 0
 
 
+def test_a_user_with_two_scopes_finds_persons_of_either(app, world, db, login):
+    """The copy narrows a search only for a user whose one scope of persons it holds: a user who is
+    both awarding body 1's and school 2's finds school 2's student, whom awarding body 1 does not
+    hold, by name as well as by personal code."""
+    from app.services.users import create_user
+    from tests.factories import PASSWORD
+
+    sm = app.appbuilder.sm
+    user = create_user(sm, username="ab1school2", password=PASSWORD, role="Awarding body user",
+                       isikukood="37707070709", awarding_body_id=world.ids["ab1"], school_id=world.ids["school2"])
+    user.roles.append(sm.find_role("School user"))
+    sm.session.commit()
+    p2 = db.get(m.Person, world.ids["p2"])
+    assert (world.ids["ab1"], p2.id) not in _pairs(db)
+    row = f"<td>{p2.isikukood}</td>"  # a list row (the search form repeats what was searched)
+    for query in ("_flt_2_last_name=" + quote(p2.last_name), "_flt_3_isikukood=" + p2.isikukood):
+        assert row in login("ab1school2").get(f"/personview/list/?{query}").text, query
+        assert row not in login("ab1").get(f"/personview/list/?{query}").text, query
+
+
 def test_a_pair_added_during_a_rename_copies_the_new_name(world, db):
     """One transaction renames a person while another gives them a record of a second awarding
     body. The new pair waits for the rename (a share lock on the person) and copies the name that
