@@ -257,10 +257,13 @@ def search_copy(model: type, column_name: str, match: Callable[[Any], Any], user
         return None
     roles = _roles_in_scope(model, user)
     copy = SEARCH_COPIES.get((model, roles[0])) if len(roles) == 1 else None
-    if copy is None or column_name not in copied_columns(model):
+    if copy is None:
         return None
     table, key, owner = copy
-    return model.id.in_(select(getattr(table, key)).where(owner(user), match(getattr(table, column_name))))
+    column = table.__table__.columns.get(column_name)
+    if column is None:
+        return None
+    return model.id.in_(select(getattr(table, key)).where(owner(user), match(column)))
 
 
 def scoped(query, model: type, user: Any = None):

@@ -81,15 +81,13 @@ def _catalogue():
     return catalogue
 
 
-_STATIC_URLS: dict[tuple[str, str, str], str] = {}
-
-
 def static_url(filename: str, endpoint: str = "appbuilder.static") -> str:
-    """url_for of a static file, built once per path prefix: every page links twenty of them."""
+    """url_for of a static file, built once per app and path prefix: every page links twenty."""
+    urls = current_app.extensions.setdefault("eks_static_urls", {})
     key = (request.script_root, endpoint, filename)
-    url = _STATIC_URLS.get(key)
+    url = urls.get(key)
     if url is None:
-        url = _STATIC_URLS[key] = url_for(endpoint, filename=filename)
+        url = urls[key] = url_for(endpoint, filename=filename)
     return url
 
 

@@ -215,7 +215,8 @@ class _EqualInCopy(_SearchedInCopy, FilterEqual):
     match = staticmethod(lambda column, value: column == value)
 
 
-_IN_COPY = {f.__bases__[1]: f for f in (_StartsWithInCopy, _EndsWithInCopy, _ContainsInCopy, _EqualInCopy)}
+_IN_COPY = {FilterStartsWith: _StartsWithInCopy, FilterEndsWith: _EndsWithInCopy,
+            FilterContains: _ContainsInCopy, FilterEqual: _EqualInCopy}
 
 
 class CachedFilterConverter(SQLAFilterConverter):

@@ -37,11 +37,11 @@ NAMES = ("first_name", "last_name")
 def _add(pairs: str) -> str:
     """SQL: insert the pairs ``pairs`` selects with the persons' names (persons share-locked in
     id order), locking the pairs already there, in key order."""
-    return f"""INSERT INTO awarding_body_person (awarding_body_id, person_id, first_name, last_name)
-    SELECT p.awarding_body_id, p.person_id, x.first_name, x.last_name
-    FROM (SELECT DISTINCT * FROM ({pairs}) p WHERE awarding_body_id IS NOT NULL) p
-    JOIN (SELECT id, first_name, last_name FROM person WHERE id IN (SELECT person_id FROM ({pairs}) q)
-          ORDER BY id FOR SHARE) x ON x.id = p.person_id
+    return f"""WITH p AS (SELECT DISTINCT * FROM ({pairs}) p WHERE awarding_body_id IS NOT NULL),
+         x AS (SELECT id, first_name, last_name FROM person WHERE id IN (SELECT person_id FROM p)
+               ORDER BY id FOR SHARE)
+    INSERT INTO awarding_body_person (awarding_body_id, person_id, first_name, last_name)
+    SELECT p.awarding_body_id, p.person_id, x.first_name, x.last_name FROM p JOIN x ON x.id = p.person_id
     ORDER BY 1, 2
     ON CONFLICT (awarding_body_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;"""
 
@@ -55,13 +55,12 @@ _CHANGED = ("SELECT n.id, n.first_name, n.last_name FROM new_rows n JOIN old_row
 PG_FUNCTIONS = {
     "add": _add(v0009.NEW),
     "move": _add(f"{v0009.NEW} EXCEPT {v0009.OLD}") + "\n    " + v0009._drop(f"{v0009.OLD} EXCEPT {v0009.NEW}"),
-    "rename": f"""PERFORM FROM awarding_body_person s
-        JOIN (WITH changed AS ({_CHANGED}) {_RENAMED}) h
-          ON s.awarding_body_id = h.awarding_body_id AND s.person_id = h.person_id
-    ORDER BY s.awarding_body_id, s.person_id FOR UPDATE OF s;
-    UPDATE awarding_body_person s SET first_name = h.first_name, last_name = h.last_name
-    FROM (WITH changed AS ({_CHANGED}) {_RENAMED}) h
-    WHERE s.awarding_body_id = h.awarding_body_id AND s.person_id = h.person_id;""",
+    "rename": f"""WITH changed AS ({_CHANGED}), held AS ({_RENAMED}),
+         locked AS (SELECT h.* FROM awarding_body_person s
+                    JOIN held h ON s.awarding_body_id = h.awarding_body_id AND s.person_id = h.person_id
+                    ORDER BY s.awarding_body_id, s.person_id FOR UPDATE OF s)
+    UPDATE awarding_body_person s SET first_name = l.first_name, last_name = l.last_name
+    FROM locked l WHERE s.awarding_body_id = l.awarding_body_id AND s.person_id = l.person_id;""",
 }
 
 SQLITE_ADD = ("INSERT OR IGNORE INTO awarding_body_person (awarding_body_id, person_id, first_name, last_name) "
